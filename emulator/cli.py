@@ -1,0 +1,186 @@
+"""The command line: serve, check, schema, ready. Bad input is one line on stderr, never a
+traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+
+from emulator import __version__
+from emulator.scenario.load import ScenarioError, load_default, load_file
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+log = logging.getLogger("emulator")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="send-api-emulator",
+        description="A local emulator of the Facebook Messenger Platform Send API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve the Graph surface and the control API")
+    serve.add_argument("--scenario", help="scenario file (YAML or JSON); default: the bundled one")
+    serve.add_argument("--host", help=f"interface to listen on (default {DEFAULT_HOST})")
+    serve.add_argument("--port", help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--log-level", help="debug, info (default), warning, error")
+    serve.set_defaults(run=_serve)
+
+    check = sub.add_parser("check", help="validate scenario files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(run=_check)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    schema.set_defaults(run=_schema)
+
+    ready = sub.add_parser("ready", help="exit 0 once an emulator answers its health check")
+    ready.add_argument("--url", help="base URL (default http://127.0.0.1:$EMULATOR_PORT)")
+    ready.add_argument("--wait", type=float, default=0.0, help="seconds to keep trying")
+    ready.set_defaults(run=_ready)
+    return parser
+
+
+def _setting(flag: str | None, variable: str, default: str) -> str:
+    """Flags win over EMULATOR_* variables, which win over defaults."""
+    if flag is not None:
+        return flag
+    return os.environ.get(variable) or default
+
+
+def _fail(message: str) -> int:
+    print(f"send-api-emulator: {message}", file=sys.stderr)
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    host = _setting(args.host, "EMULATOR_HOST", DEFAULT_HOST)
+    port_text = _setting(args.port, "EMULATOR_PORT", str(DEFAULT_PORT))
+    scenario_path = _setting(args.scenario, "EMULATOR_SCENARIO", "")
+    level = _setting(args.log_level, "EMULATOR_LOG_LEVEL", "info").upper()
+    if not port_text.isdigit() or int(port_text) > 65535:
+        return _fail(f"--port must be a number from 0 to 65535, got {port_text!r}")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        return _fail(f"--log-level must be debug, info, warning or error, got {level.lower()!r}")
+    try:
+        scenario = load_file(scenario_path) if scenario_path else load_default()
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"send-api-emulator: {problem}", file=sys.stderr)
+        return 2
+    try:
+        sock = _bind(host, int(port_text))
+    except OSError as exc:
+        return _fail(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}")
+
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+    )
+    import uvicorn  # imported here: `check` and `schema` stay fast
+
+    from emulator.app import create_app
+
+    app = create_app(scenario)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    pages = len(scenario.pages)
+    log.info(
+        "send-api-emulator %s listening on http://%s:%d (scenario: %s, %d page%s, clock: %s)",
+        __version__,
+        shown_host,
+        bound_port,
+        scenario_path or "bundled default",
+        pages,
+        "" if pages == 1 else "s",
+        "frozen" if scenario.clock.start else "real time",
+    )
+    config = uvicorn.Config(
+        app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _check(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.files:
+        try:
+            load_file(path)
+        except ScenarioError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from emulator.scenario.model import Scenario
+
+    schema = Scenario.model_json_schema()
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "send-api-emulator scenario",
+        **schema,
+    }
+    print(json.dumps(schema, indent=2))
+    return 0
+
+
+def _ready(args: argparse.Namespace) -> int:
+    port = os.environ.get("EMULATOR_PORT") or str(DEFAULT_PORT)
+    base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
+    url = f"{base}/_emulator/health"
+    deadline = time.monotonic() + max(args.wait, 0.0)
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    print(f"{base}: ready")
+                    return 0
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        if time.monotonic() >= deadline:
+            print(f"send-api-emulator: {base} is not ready", file=sys.stderr)
+            return 1
+        time.sleep(0.1)

@@ -1,0 +1,202 @@
+"""The control API under /_emulator: inspect, reset, move time, play the person, swap scenario.
+
+JSON in and out. A rejected call answers 4xx with `{"error": {"message", ...}}` and changes
+nothing: every input is validated before the first change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulator import __version__
+from emulator.rules import limits
+from emulator.scenario.load import ScenarioError, load_text
+from emulator.scenario.times import format_instant, parse_duration, parse_instant
+from emulator.state import World
+from emulator.wire import catalog
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+MAX_CONTROL_BODY = 1024 * 1024
+
+
+class ControlError(Exception):
+    """A refused control call: status and what is wrong."""
+
+    def __init__(self, status: int, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+def error_response(status: int, message: str, **details: Any) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, **details}}, status)
+
+
+def routes(world: World) -> list[Route]:
+    """The control routes, bound to one world."""
+
+    def endpoint(handler: Callable[[Request], Coroutine[Any, Any, Any]]) -> Endpoint:
+        async def wrapped(request: Request) -> Response:
+            try:
+                result = await handler(request)
+            except ControlError as exc:
+                return error_response(exc.status, exc.message, **exc.details)
+            return result if isinstance(result, Response) else JSONResponse(result)
+
+        return wrapped
+
+    async def health(request: Request) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "scenario": world.scenario.name,
+            "pages": list(world.pages),
+            "now": format_instant(world.clock.now()),
+        }
+
+    async def messages(request: Request) -> dict[str, Any]:
+        page_id = request.query_params.get("page_id")
+        recipient_id = request.query_params.get("recipient_id")
+        data = [
+            entry
+            for entry in world.outbox
+            if (page_id is None or entry["page_id"] == page_id)
+            and (recipient_id is None or entry["recipient_id"] == recipient_id)
+        ]
+        return {"data": data}
+
+    async def requests_(request: Request) -> dict[str, Any]:
+        outcome = request.query_params.get("outcome")
+        if outcome not in (None, "accepted", "rejected"):
+            raise ControlError(400, "outcome must be accepted or rejected", got=outcome)
+        data = [e for e in world.journal if outcome is None or e["outcome"] == outcome]
+        return {"data": data}
+
+    async def reset(request: Request) -> dict[str, Any]:
+        world.reset()
+        return {"status": "reset", "now": format_instant(world.clock.now())}
+
+    async def clock(request: Request) -> dict[str, Any]:
+        if request.method == "POST":
+            body = await _json_object(request)
+            unknown = set(body) - {"advance", "set"}
+            if unknown or len(body) != 1:
+                raise ControlError(
+                    400, 'send exactly one of {"advance": "25h"} or {"set": "<ISO 8601>"}'
+                )
+            key, value = next(iter(body.items()))
+            if not isinstance(value, str):
+                raise ControlError(400, f"{key} must be a string", got=value)
+            try:
+                if key == "advance":
+                    world.clock.advance(parse_duration(value))
+                else:
+                    world.clock.set(parse_instant(value))
+            except ValueError as exc:
+                raise ControlError(400, str(exc)) from None
+        return {"now": format_instant(world.clock.now()), "frozen": world.clock.frozen}
+
+    async def person_writes(request: Request) -> JSONResponse:
+        page_id = request.path_params["page_id"]
+        psid = request.path_params["psid"]
+        page = world.pages.get(page_id)
+        if page is None:
+            raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
+        if not psid.isdigit():
+            raise ControlError(400, f"a PSID is numeric, got {psid!r}")
+        body = await _json_object(request)
+        unknown = set(body) - {"text"}
+        if unknown:
+            raise ControlError(400, f"unknown keys: {', '.join(sorted(unknown))}")
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            raise ControlError(400, "text must be a non-empty string")
+        event = world.person_writes(page, psid, text)
+        return JSONResponse(event, 201 if event["added"] else 200)
+
+    async def webhooks(request: Request) -> dict[str, Any]:
+        configured = world.scenario.webhook
+        return {
+            "configured": configured is not None,
+            "handshake": None,
+            "data": [],
+        }
+
+    async def scenario(request: Request) -> Any:
+        if request.method == "PUT":
+            raw = await _body(request)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ControlError(400, "the scenario must be UTF-8 text") from None
+            as_json = "json" in request.headers.get("content-type", "")
+            try:
+                loaded = load_text(text, "request body", as_json=as_json)
+            except ScenarioError as exc:
+                raise ControlError(400, "invalid scenario", problems=exc.problems) from None
+            world.load(loaded)
+        return world.scenario.model_dump(mode="json", exclude_unset=True)
+
+    async def rules(request: Request) -> dict[str, Any]:
+        return {
+            "data": [
+                {
+                    "rule": spec.key,
+                    "description": spec.rule,
+                    "code": spec.code,
+                    "error_subcode": spec.subcode,
+                    "type": spec.type,
+                    "status": spec.status,
+                    "message": spec.message,
+                    "source": spec.source,
+                    "confidence": spec.confidence,
+                }
+                for spec in catalog.ALL
+            ],
+            "limits": {
+                "text_max": limits.TEXT_MAX,
+                "metadata_limit": limits.METADATA_LIMIT,
+                "quick_replies_max": limits.QUICK_REPLIES_MAX,
+                "max_body_bytes": limits.MAX_BODY_BYTES,
+                "max_multipart_bytes": limits.MAX_MULTIPART_BYTES,
+            },
+        }
+
+    async def _body(request: Request) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_CONTROL_BODY:
+                raise ControlError(413, f"body larger than {MAX_CONTROL_BODY} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _json_object(request: Request) -> dict[str, Any]:
+        raw = await _body(request)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except (ValueError, RecursionError):
+            raise ControlError(400, "the body must be a JSON object") from None
+        if not isinstance(body, dict):
+            raise ControlError(400, "the body must be a JSON object")
+        return body
+
+    return [
+        Route("/health", endpoint(health), methods=["GET"]),
+        Route("/messages", endpoint(messages), methods=["GET"]),
+        Route("/requests", endpoint(requests_), methods=["GET"]),
+        Route("/reset", endpoint(reset), methods=["POST"]),
+        Route("/clock", endpoint(clock), methods=["GET", "POST"]),
+        Route("/pages/{page_id}/users/{psid}/messages", endpoint(person_writes), methods=["POST"]),
+        Route("/webhooks", endpoint(webhooks), methods=["GET"]),
+        Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
+        Route("/rules", endpoint(rules), methods=["GET"]),
+    ]

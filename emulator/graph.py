@@ -1,0 +1,244 @@
+"""The Graph surface: every request outside /_emulator, answered as graph.facebook.com would.
+
+One send is one linear pipeline (shared/design/architecture.md):
+wire (path, body, parameters, token) -> auth -> rules -> policy -> state -> wire (respond).
+Each step raises a catalog error; this module only sequences them, journals and logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from emulator.policy.auth import (
+    authenticate,
+    check_appsecret_proof,
+    resolve_node,
+)
+from emulator.policy.window import Target, check_send
+from emulator.rules import limits
+from emulator.rules.request import SendRequest
+from emulator.rules.send import parse_send
+from emulator.scenario.times import format_instant
+from emulator.state import World
+from emulator.wire import catalog
+from emulator.wire.errors import GraphError
+from emulator.wire.params import GraphParams, collect
+from emulator.wire.paths import parse_path
+from emulator.wire.respond import EXPLAIN_REQUEST_HEADER, failure, success
+
+log = logging.getLogger("emulator.graph")
+
+
+class GraphEndpoint:
+    """An ASGI endpoint taking every method, so no path or verb ever gets a non-Graph answer."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        method = request.method
+        path = request.url.path
+        call: dict[str, Any] = {"method": method, "path": path}
+        version = limits.LATEST_VERSION
+        try:
+            route = parse_path(path)
+            version = route.version
+            params = await _read_params(request)
+            call["params"] = params
+            payload = self._dispatch(method, route.node, route.edge, version, params, call)
+            response = success(payload, version)
+            self._journal(call, 200, payload, None)
+            return response
+        except GraphError as error:
+            response, body = failure(error, version, EXPLAIN_REQUEST_HEADER in request.headers)
+            self._journal(call, error.spec.status, body, error)
+            return response
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except Exception:  # a bug: answer in Graph's shape, keep the traceback in our log
+            log.exception("unexpected failure on %s %s", method, path)
+            unknown = catalog.UNKNOWN_ERROR()
+            response, body = failure(unknown, version)
+            self._journal(call, unknown.spec.status, body, unknown)
+            return response
+
+    def _dispatch(
+        self,
+        method: str,
+        node: str | None,
+        edge: str | None,
+        version: str,
+        params: GraphParams,
+        call: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Everything after the body is read; synchronous, so state changes are atomic."""
+        world = self.world
+        if node is None:
+            raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
+        now = world.clock.now()
+        grant = authenticate(params.token, node, world.grants, now)
+        page_id = resolve_node(node, grant, method)
+        call["page_id"] = page_id
+        app = world.scenario.app
+        if app.require_appsecret_proof:
+            check_appsecret_proof(
+                grant.token,
+                params.values.get("appsecret_proof"),
+                app.secret,
+                params.values.get("appsecret_time"),
+            )
+        page = world.pages[page_id]
+        if edge is None:
+            if method == "GET":
+                return {"name": page.spec.name, "id": page.id}
+            raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
+        if edge != "messages":
+            raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
+        if method != "POST":
+            raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
+
+        behaviour = world.scenario.behaviour
+        request = parse_send(
+            params.values,
+            missing_messaging_type=behaviour.missing_messaging_type,
+            quick_reply_title=behaviour.quick_reply_title,
+        )
+        call["recipient"] = request.recipient.value
+        target = check_send(
+            request,
+            page,
+            grant,
+            now,
+            tag_retirement=behaviour.tag_retirement_date,
+            unknown_psid=behaviour.unknown_psid,
+        )
+        return self._accept(request, target, page_id, version, now_iso=format_instant(now))
+
+    def _accept(
+        self, request: SendRequest, target: Target, page_id: str, version: str, now_iso: str
+    ) -> dict[str, Any]:
+        """Record the accepted send and build its answer."""
+        world = self.world
+        payload: dict[str, Any] = {}
+        if target.recipient_id is not None:
+            payload["recipient_id"] = target.recipient_id
+        message_id = None
+        attachment_id = None
+        if not request.is_sender_action:
+            message_id = world.ids.message_id()
+            payload["message_id"] = message_id
+            if request.is_reusable:
+                attachment_id = world.ids.numeric_id(15)
+                payload["attachment_id"] = attachment_id
+        if target.activity is not None:
+            target.activity.replied = True
+        world.record_send(
+            {
+                "message_id": message_id,
+                "page_id": page_id,
+                "recipient": request.recipient.as_sent,
+                "recipient_id": target.recipient_id,
+                "messaging_type": request.messaging_type,
+                "tag": request.tag,
+                "notification_type": request.notification_type,
+                "message": request.message,
+                "sender_action": request.sender_action,
+                "payload": request.payload,
+                "persona_id": request.persona_id,
+                "reply_to": request.reply_to,
+                "attachment_id": attachment_id,
+                "api_version": version,
+                "timestamp": now_iso,
+            }
+        )
+        return payload
+
+    def _journal(
+        self, call: dict[str, Any], status: int, body: dict[str, Any], error: GraphError | None
+    ) -> None:
+        world = self.world
+        params: GraphParams | None = call.get("params")
+        shown: dict[str, Any] = {}
+        notes: list[str] = []
+        if params is not None:
+            shown = dict(params.values)
+            if params.token:
+                shown["access_token"] = mask_token(params.token)
+            if params.files:
+                shown["files"] = [
+                    {"name": f.name, "filename": f.filename, "size": len(f.data)}
+                    for f in params.files
+                ]
+            notes = params.notes
+        entry: dict[str, Any] = {
+            "timestamp": format_instant(world.clock.now()),
+            "method": call["method"],
+            "path": call["path"],
+            "page_id": call.get("page_id"),
+            "recipient": call.get("recipient"),
+            "params": shown,
+            "status": status,
+            "outcome": "accepted" if error is None else "rejected",
+            "response": body,
+            "rule": error.spec.key if error else None,
+            "json_path": error.path if error else None,
+            "notes": notes,
+        }
+        world.record_request(entry)
+        if log.isEnabledFor(logging.INFO):
+            if error is None:
+                outcome = f"sent {body.get('message_id') or body.get('recipient_id') or ''}"
+            else:
+                code = f"#{error.spec.code}" + (
+                    f"/{error.spec.subcode}" if error.spec.subcode else ""
+                )
+                outcome = f"rejected {code} {error.spec.key}"
+            log.info(
+                "%s %s page=%s recipient=%s -> %d %s",
+                call["method"],
+                call["path"],
+                call.get("page_id") or "-",
+                call.get("recipient") or "-",
+                status,
+                outcome,
+            )
+
+
+def mask_token(token: str) -> str:
+    """Enough of a token to recognise it in the journal, not enough to reuse it."""
+    return token[:4] + "…" if len(token) > 8 else "…"
+
+
+async def _read_params(request: Request) -> GraphParams:
+    """Read the body within the size limit (without reading past it), then collect params."""
+    content_type = request.headers.get("content-type", "")
+    limit = (
+        limits.MAX_MULTIPART_BYTES
+        if content_type.lower().startswith("multipart/")
+        else limits.MAX_BODY_BYTES
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
+        chunks.append(chunk)
+    return collect(
+        request.scope.get("query_string", b""),
+        content_type,
+        b"".join(chunks),
+        request.headers.get("authorization"),
+    )

@@ -1,0 +1,36 @@
+"""The typed form of a Send API call, once its parameters have passed the documented rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who the call addresses: `kind` is one of id, user_ref, phone_number, comment_id, post_id."""
+
+    kind: str
+    value: str
+    as_sent: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """A valid Send API call. `message` is kept exactly as the client sent it (nulls dropped)."""
+
+    recipient: Recipient
+    messaging_type: str | None
+    tag: str | None
+    notification_type: str
+    message: dict[str, Any] | None
+    sender_action: str | None
+    payload: dict[str, Any] | None = None
+    persona_id: str | None = None
+    reply_to: dict[str, Any] | None = None
+    template_type: str | None = None
+    is_reusable: bool = False
+
+    @property
+    def is_sender_action(self) -> bool:
+        return self.sender_action is not None

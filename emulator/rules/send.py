@@ -1,0 +1,333 @@
+"""The documented top-level parameter rules of the Send API, in the order Graph applies them.
+
+`parse_send` turns the collected parameters into a `SendRequest` or raises the first rule
+broken, as a catalog error carrying the JSON path. Pure: no clock, no state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from emulator.rules import limits
+from emulator.rules.request import Recipient, SendRequest
+from emulator.wire import catalog
+
+RECIPIENT_KEYS = frozenset({*limits.RECIPIENT_IDENTIFIERS, "name"})
+MESSAGE_KEYS = frozenset({"text", "attachment", "quick_replies", "metadata"})
+ATTACHMENT_KEYS = frozenset({"type", "payload"})
+QUICK_REPLY_KEYS = frozenset({"content_type", "title", "payload", "image_url"})
+NAME_KEYS = frozenset({"first_name", "last_name"})
+_NUMERIC_ID = re.compile(r"\d{1,32}")
+_ACTIVITY_ID = re.compile(r"\d{1,32}(_\d{1,32})?")
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+
+def parse_send(
+    values: Mapping[str, Any],
+    *,
+    missing_messaging_type: str = "reject",
+    quick_reply_title: str = "reject",
+) -> SendRequest:
+    """Apply the documented rules.
+
+    The keywords choose between conflicting sources (scenario `behaviour:`):
+    `missing_messaging_type` is `reject` (documented) or `response` (seen in production);
+    `quick_reply_title` over 20 characters is `reject` (documented) or `truncate` (live).
+    """
+    if "id" in values:
+        raise catalog.MULTIPLE_IDS(path="id")
+    if "recipient" not in values:
+        raise catalog.RECIPIENT_REQUIRED(path="recipient")
+    recipient = parse_recipient(values["recipient"])
+
+    message = values.get("message")
+    sender_action = values.get("sender_action")
+    if message is None and sender_action is None:
+        raise catalog.MESSAGE_OR_STATE(path="message")
+    if message is not None and sender_action is not None:
+        raise catalog.MESSAGE_AND_STATE(path="sender_action")
+
+    notification_type = _enum(
+        values.get("notification_type", limits.DEFAULT_NOTIFICATION_TYPE),
+        limits.NOTIFICATION_TYPES,
+        catalog.NOTIFICATION_TYPE_INVALID,
+        "notification_type",
+    )
+    messaging_type = values.get("messaging_type")
+    if messaging_type is not None:
+        messaging_type = _enum(
+            messaging_type, limits.MESSAGING_TYPES, catalog.MESSAGING_TYPE_INVALID, "messaging_type"
+        )
+    tag = _parse_tag(values.get("tag"), messaging_type, sender_action is not None)
+    persona_id = _optional_string(values.get("persona_id"), "persona_id")
+
+    if sender_action is not None:
+        action = _sender_action(sender_action)
+        payload = _reaction_payload(action, values.get("payload"))
+        return SendRequest(
+            recipient=recipient,
+            messaging_type=messaging_type,
+            tag=tag,
+            notification_type=notification_type,
+            message=None,
+            sender_action=action,
+            payload=payload,
+            persona_id=persona_id,
+        )
+
+    if messaging_type is None:
+        if missing_messaging_type != "response":
+            raise catalog.MESSAGING_TYPE_MISSING(path="messaging_type")
+        messaging_type = "RESPONSE"
+    if messaging_type == "MESSAGE_TAG" and tag is None:
+        raise catalog.TAG_REQUIRED(path="tag")
+    parsed = parse_message(message, truncate_titles=quick_reply_title == "truncate")
+    reply_to = values.get("reply_to")
+    if reply_to is not None and not (isinstance(reply_to, dict) and reply_to.get("mid")):
+        raise catalog.PARAM_NOT_JSON(path="reply_to", name="reply_to")
+    return SendRequest(
+        recipient=recipient,
+        messaging_type=messaging_type,
+        tag=tag,
+        notification_type=notification_type,
+        message=parsed.message,
+        sender_action=None,
+        persona_id=persona_id,
+        reply_to=reply_to,
+        template_type=parsed.template_type,
+        is_reusable=parsed.is_reusable,
+    )
+
+
+def parse_recipient(value: Any) -> Recipient:
+    """recipient: exactly one of id, user_ref, phone_number, comment_id, post_id."""
+    if not isinstance(value, dict) or not value:  # undecodable strings count as empty
+        raise catalog.RECIPIENT_EMPTY(path="recipient")
+    _no_unknown_keys(value, RECIPIENT_KEYS, "recipient", "recipient")
+    present = [key for key in limits.RECIPIENT_IDENTIFIERS if key in value]
+    if len(present) != 1:
+        raise catalog.RECIPIENT_ONE_ID(path="recipient")
+    kind = present[0]
+    raw = value[kind]
+    if kind in ("id", "comment_id", "post_id"):
+        text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+        pattern = _NUMERIC_ID if kind == "id" else _ACTIVITY_ID
+        if not isinstance(text, str) or not pattern.fullmatch(text):
+            raise catalog.RECIPIENT_ID_INVALID(path=f"recipient.{kind}", field=kind)
+    else:
+        text = raw
+        if not isinstance(text, str) or not text.strip():
+            raise catalog.RECIPIENT_STRING(path=f"recipient.{kind}", field=kind)
+    if "name" in value:
+        if kind != "phone_number":
+            raise catalog.RECIPIENT_NAME_WITHOUT_PHONE(path="recipient.name")
+        name = value["name"]
+        if not isinstance(name, dict) or not all(isinstance(v, str) for v in name.values()):
+            raise catalog.RECIPIENT_NAME_INVALID(path="recipient.name")
+        _no_unknown_keys(name, NAME_KEYS, "recipient[name]", "recipient.name")
+    return Recipient(kind, text, value)
+
+
+class ParsedMessage:
+    """The message as sent, plus what the policy needs to know of its content."""
+
+    __slots__ = ("is_reusable", "message", "template_type")
+
+    def __init__(self, message: dict[str, Any], template_type: str | None, is_reusable: bool):
+        self.message = message
+        self.template_type = template_type
+        self.is_reusable = is_reusable
+
+
+def parse_message(value: Any, *, truncate_titles: bool = False) -> ParsedMessage:
+    """message: text or attachment (not both), metadata, quick_replies."""
+    if not isinstance(value, dict) or not value:  # undecodable strings count as empty
+        raise catalog.MESSAGE_EMPTY(path="message")
+    _no_unknown_keys(value, MESSAGE_KEYS, "message", "message")
+    text = value.get("text")
+    attachment = value.get("attachment")
+    if text is not None and not isinstance(text, str):
+        raise catalog.TEXT_NOT_STRING(path="message.text")
+    if text == "":
+        text = None
+    if text is None and attachment is None:
+        raise catalog.MESSAGE_NO_CONTENT(path="message")
+    if text is not None and attachment is not None:
+        raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
+    if text is not None and len(text) > limits.TEXT_MAX:
+        raise catalog.TEXT_TOO_LONG(path="message.text")
+    template_type, is_reusable = (None, False)
+    if attachment is not None:
+        template_type, is_reusable = _attachment(attachment)
+    if "metadata" in value:
+        metadata = value["metadata"]
+        if not isinstance(metadata, str) or len(metadata) >= limits.METADATA_LIMIT:
+            raise catalog.METADATA_INVALID(path="message.metadata")
+    if "quick_replies" in value:
+        _quick_replies(value["quick_replies"], truncate_titles)
+    return ParsedMessage(value, template_type, is_reusable)
+
+
+def _attachment(attachment: Any) -> tuple[str | None, bool]:
+    """The attachment envelope: type and payload (content rules of each type come later)."""
+    if not isinstance(attachment, dict) or not attachment:
+        raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
+    _no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
+    for field in ("type", "payload"):
+        if field not in attachment:
+            raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
+    kind = attachment["type"]
+    if not isinstance(kind, str) or kind.lower() not in limits.ATTACHMENT_TYPES:
+        raise catalog.ATTACHMENT_TYPE_INVALID(path="message.attachment.type", got=_got(kind))
+    payload = attachment["payload"]
+    if not isinstance(payload, dict):
+        raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
+    is_reusable = False
+    if "is_reusable" in payload:
+        flag = as_bool(payload["is_reusable"])
+        if flag is None:
+            raise catalog.ATTACHMENT_BOOL(
+                path="message.attachment.payload.is_reusable",
+                param="message[attachment][payload][is_reusable]",
+            )
+        is_reusable = flag
+    template_type = payload.get("template_type") if kind.lower() == "template" else None
+    return (template_type if isinstance(template_type, str) else None), is_reusable
+
+
+def _quick_replies(replies: Any, truncate_titles: bool) -> None:
+    if not isinstance(replies, list):
+        raise catalog.QUICK_REPLIES_NOT_ARRAY(path="message.quick_replies")
+    if not replies:
+        raise catalog.QUICK_REPLIES_TOO_FEW(path="message.quick_replies")
+    if len(replies) > limits.QUICK_REPLIES_MAX:
+        raise catalog.QUICK_REPLIES_TOO_MANY(path="message.quick_replies")
+    for index, reply in enumerate(replies):
+        path = f"message.quick_replies[{index}]"
+        if not isinstance(reply, dict):
+            raise catalog.QUICK_REPLY_NOT_OBJECT(path=path, index=index)
+        _no_unknown_keys(reply, QUICK_REPLY_KEYS, f"message[quick_replies][{index}]", path)
+        content_type = reply.get("content_type")
+        if content_type is None:
+            raise catalog.QUICK_REPLY_CONTENT_TYPE_REQUIRED(
+                path=f"{path}.content_type", index=index
+            )
+        if isinstance(content_type, str) and content_type.lower() == "location":
+            raise catalog.QUICK_REPLY_LOCATION(path=f"{path}.content_type")
+        if not isinstance(content_type, str) or (
+            content_type.lower() not in limits.QUICK_REPLY_CONTENT_TYPES
+        ):
+            raise catalog.QUICK_REPLY_CONTENT_TYPE_INVALID(path=f"{path}.content_type", index=index)
+        for field in ("title", "image_url"):
+            if field in reply and not isinstance(reply[field], str):
+                raise catalog.QUICK_REPLY_FIELD_NOT_STRING(
+                    path=f"{path}.{field}", index=index, field=field
+                )
+        payload = reply.get("payload")
+        if payload is not None and (
+            isinstance(payload, bool) or not isinstance(payload, str | int | float)
+        ):
+            raise catalog.QUICK_REPLY_FIELD_NOT_STRING(
+                path=f"{path}.payload", index=index, field="payload"
+            )
+        if content_type.lower() != "text":
+            continue
+        title = reply.get("title", "")
+        has_image = bool(reply.get("image_url"))
+        if not title and not has_image:
+            raise catalog.QUICK_REPLY_TITLE_REQUIRED(path=f"{path}.title")
+        if payload is None or (payload == "" and not has_image):
+            raise catalog.QUICK_REPLY_PAYLOAD_REQUIRED(path=f"{path}.payload")
+        if len(title) > limits.QUICK_REPLY_TITLE_MAX and not truncate_titles:
+            raise catalog.QUICK_REPLY_FIELD_TOO_LONG(
+                path=f"{path}.title", index=index, field="title", limit=limits.QUICK_REPLY_TITLE_MAX
+            )
+        if len(str(payload)) > limits.QUICK_REPLY_PAYLOAD_MAX:
+            raise catalog.QUICK_REPLY_FIELD_TOO_LONG(
+                path=f"{path}.payload",
+                index=index,
+                field="payload",
+                limit=limits.QUICK_REPLY_PAYLOAD_MAX,
+            )
+
+
+def _parse_tag(value: Any, messaging_type: str | None, is_action: bool) -> str | None:
+    if value is None or is_action:
+        return None
+    if not isinstance(value, str) or value.upper() not in limits.TAGS:
+        raise catalog.TAG_INVALID(path="tag")
+    if messaging_type != "MESSAGE_TAG":
+        raise catalog.TAG_WITHOUT_MESSAGE_TAG(path="messaging_type")
+    return value.upper()
+
+
+def _sender_action(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in limits.SENDER_ACTIONS:
+        raise catalog.SENDER_ACTION_INVALID(path="sender_action", got=_got(value))
+    return value.lower()
+
+
+def _reaction_payload(action: str, payload: Any) -> dict[str, Any] | None:
+    if action not in ("react", "unreact"):
+        return None
+    needed = ("message_id", "reaction") if action == "react" else ("message_id",)
+    for field in needed:
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get(field), str)
+            or not (payload[field])
+        ):
+            raise catalog.REACTION_PAYLOAD(path=f"payload.{field}", field=field)
+    assert isinstance(payload, dict)
+    return payload
+
+
+def _enum(value: Any, allowed: frozenset[str], error: Any, path: str) -> str:
+    """Graph enums match case-insensitively and are echoed upper-case in errors."""
+    if not isinstance(value, str) or value.upper() not in allowed:
+        raise error(path=path, got=_got(value))
+    return value.upper()
+
+
+def _got(value: Any) -> str:
+    """The offending value as Graph quotes it after `- got`."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _optional_string(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise catalog.PARAM_NOT_JSON(path=path, name=path)
+    return value
+
+
+def _no_unknown_keys(value: dict[str, Any], allowed: frozenset[str], param: str, path: str) -> None:
+    unknown = [key for key in value if key not in allowed]
+    if unknown:
+        raise catalog.INVALID_KEYS(
+            path=f"{path}.{unknown[0]}", keys=", ".join(unknown), param=param
+        )
+
+
+def as_bool(value: Any) -> bool | None:
+    """Booleans as Graph takes them: true/false, or the strings "true"/"false"/"1"/"0"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None

@@ -1,0 +1,200 @@
+"""The scenario file, as a pydantic model: the contract's §2, unknown keys rejected."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from emulator.rules import limits
+from emulator.scenario.times import check_time, format_instant, parse_instant
+
+PERMISSIONS = (
+    limits.PERMISSION_MESSAGING,
+    limits.PERMISSION_PHONE_NUMBER,
+    limits.PERMISSION_HUMAN_AGENT,
+    "pages_show_list",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "instagram_basic",
+    "instagram_manage_messages",
+)
+TASKS = ("MESSAGE", "MODERATE", "ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MANAGE")
+WEBHOOK_FIELDS = (
+    "messages",
+    "messaging_postbacks",
+    "message_echoes",
+    "message_deliveries",
+    "message_reads",
+    "message_reactions",
+)
+
+
+def _numeric_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not value.isdigit():
+        raise ValueError(f"must be a numeric id string, got {value!r}")
+    return value
+
+
+def _activity_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not value.replace("_", "").isdigit():
+        raise ValueError(f"must be an id like '<page id>_<number>', got {value!r}")
+    return value
+
+
+def _time(value: Any) -> Any:
+    if isinstance(value, datetime):  # YAML reads unquoted timestamps as datetimes
+        return format_instant(value if value.tzinfo else value.replace(tzinfo=None))
+    if isinstance(value, str):
+        return check_time(value)
+    return value
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return parse_instant(value)
+    return value
+
+
+NumericId = Annotated[
+    str,
+    BeforeValidator(_numeric_id),
+    WithJsonSchema({"type": ["string", "integer"], "pattern": r"^\d+$"}),
+]
+ActivityId = Annotated[
+    str,
+    BeforeValidator(_activity_id),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(_\d+)?$"}),
+]
+TimeSpec = Annotated[
+    str,
+    BeforeValidator(_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 timestamp, or relative to the scenario start: -90s, -1h, +60d",
+            "pattern": r"^([+-](\d+[smhdw])+|\d{4}-.*)$",
+        }
+    ),
+]
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_instant),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClockSpec(_Model):
+    """Given `start`, the clock is frozen there and moves only when told; absent, real time."""
+
+    start: Instant | None = None
+
+
+class AppSpec(_Model):
+    id: NumericId = "100000000000001"
+    secret: str = Field("dev-app-secret", min_length=1)
+    require_appsecret_proof: bool = False
+
+
+class WebhookSpec(_Model):
+    url: str = Field(min_length=1)
+    verify_token: str = "verify-me"
+    fields: list[Literal[WEBHOOK_FIELDS]] = list(WEBHOOK_FIELDS)  # type: ignore[valid-type]
+
+
+class TokenSpec(_Model):
+    token: str = Field(min_length=1)
+    permissions: list[Literal[PERMISSIONS]] = [limits.PERMISSION_MESSAGING]  # type: ignore[valid-type]
+    tasks: list[Literal[TASKS]] = [limits.TASK_MESSAGE]  # type: ignore[valid-type]
+    expires: TimeSpec | None = None
+
+
+class UserSpec(_Model):
+    psid: NumericId
+    first_name: str | None = None
+    last_name: str | None = None
+    last_message: TimeSpec | None = None
+    blocked: bool = False
+
+
+class UserRefSpec(_Model):
+    ref: str = Field(min_length=1)
+    created: TimeSpec | None = None
+
+
+class ActivitySpec(_Model):
+    """A comment on a page post, or a visitor post: the target of one private reply."""
+
+    id: ActivityId
+    created: TimeSpec
+    author_psid: NumericId | None = None
+
+
+class PageSpec(_Model):
+    id: NumericId
+    name: str = ""
+    platform: Literal["messenger", "instagram"] = "messenger"
+    tokens: list[TokenSpec] = []
+    users: list[UserSpec] = []
+    user_refs: list[UserRefSpec] = []
+    comments: list[ActivitySpec] = []
+    posts: list[ActivitySpec] = []
+
+
+class BehaviourSpec(_Model):
+    """Choices between documented behaviours that real traffic contradicts (README: deviations)."""
+
+    missing_messaging_type: Literal["reject", "response"] = "reject"
+    quick_reply_title: Literal["reject", "truncate"] = "reject"
+    unknown_psid: Literal["no_matching_user", "cannot_send_to_id"] = "no_matching_user"
+    tag_retirement_date: date = limits.TAG_RETIREMENT_DATE
+
+
+class Scenario(_Model):
+    version: Literal[1]
+    name: str | None = None
+    description: str | None = None
+    clock: ClockSpec = ClockSpec()
+    app: AppSpec = AppSpec()
+    webhook: WebhookSpec | None = None
+    behaviour: BehaviourSpec = BehaviourSpec()
+    pages: list[PageSpec] = Field(min_length=1)
+
+
+def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
+    """Problems a per-field check cannot see: duplicate ids and tokens. (path, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    seen_pages: set[str] = set()
+    seen_tokens: dict[str, str] = {}
+    for p, page in enumerate(scenario.pages):
+        if page.id in seen_pages:
+            problems.append((f"pages[{p}].id", f"duplicate page id {page.id!r}"))
+        seen_pages.add(page.id)
+        for t, token in enumerate(page.tokens):
+            path = f"pages[{p}].tokens[{t}].token"
+            if token.token in seen_tokens:
+                problems.append((path, f"token already used at {seen_tokens[token.token]}"))
+            seen_tokens.setdefault(token.token, path)
+        for key, items in (
+            ("users", [u.psid for u in page.users]),
+            ("user_refs", [r.ref for r in page.user_refs]),
+            ("comments", [c.id for c in page.comments]),
+            ("posts", [c.id for c in page.posts]),
+        ):
+            seen: set[str] = set()
+            for i, ident in enumerate(items):
+                if ident in seen:
+                    problems.append((f"pages[{p}].{key}[{i}]", f"duplicate {ident!r}"))
+                seen.add(ident)
+    return problems

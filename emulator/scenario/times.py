@@ -1,0 +1,62 @@
+"""Times in scenario files and control calls: ISO 8601 instants, relative offsets, durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_RELATIVE = re.compile(r"[+-](\d+[smhdw])+")
+_DURATION_PART = re.compile(r"(\d+)([smhdw])")
+_DURATION = re.compile(r"(\d+[smhdw])+")
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 timestamp, as an aware UTC datetime; naive ones are taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `30m`, `25h`, `3d`, `2w`, or combined like `1d2h30m`."""
+    text = text.strip()
+    if not _DURATION.fullmatch(text):
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 90s, 30m, 25h, 3d, 1d12h)")
+    seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    return timedelta(seconds=seconds)
+
+
+def is_relative(text: str) -> bool:
+    return bool(_RELATIVE.fullmatch(text.strip()))
+
+
+def check_time(text: str) -> str:
+    """Validate a scenario time (instant or relative); return it normalised."""
+    text = text.strip()
+    if is_relative(text):
+        return text
+    return format_instant(parse_instant(text))
+
+
+def resolve(text: str, base: datetime) -> datetime:
+    """A scenario time as an instant: relative ones count from `base`."""
+    text = text.strip()
+    if is_relative(text):
+        offset = parse_duration(text[1:])
+        return base + offset if text[0] == "+" else base - offset
+    return parse_instant(text)
+
+
+def format_instant(value: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and a `Z`, as the control API reports times."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def to_millis(value: datetime) -> int:
+    return int(value.timestamp() * 1000)

@@ -1,0 +1,184 @@
+"""The runtime world built from a scenario: clock, pages and people, tokens, outbox, journal.
+
+One object per emulator (`create_app` makes one; no globals). Everything kept long-term is
+plain dicts and lists, which the garbage collector handles cheaply. Handlers run on one event
+loop and never await between reading and writing this state, so concurrent requests cannot
+interleave inside an update.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from emulator.clock import Clock
+from emulator.scenario.model import ActivitySpec, PageSpec, Scenario
+from emulator.scenario.times import format_instant, resolve
+from emulator.wire.ids import IdFactory
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class Person:
+    psid: str
+    first_name: str | None
+    last_name: str | None
+    last_message: datetime | None
+    blocked: bool
+
+
+@dataclass(slots=True)
+class Activity:
+    """A comment or visitor post that may get one private reply."""
+
+    id: str
+    kind: str  # comment_id | post_id
+    created: datetime
+    author_psid: str
+    replied: bool = False
+
+
+@dataclass(slots=True)
+class PageState:
+    spec: PageSpec
+    people: dict[str, Person]
+    user_refs: dict[str, datetime | None]
+    activities: dict[str, Activity]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def instagram(self) -> bool:
+        return self.spec.platform == "instagram"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a token allows: which page, with which permissions and tasks, until when."""
+
+    token: str
+    page_id: str
+    permissions: frozenset[str]
+    tasks: frozenset[str]
+    expires: datetime | None
+
+
+@dataclass(slots=True)
+class World:
+    """The emulator's whole mutable state, rebuilt from the scenario on load and reset."""
+
+    scenario: Scenario
+    clock: Clock = field(init=False)
+    pages: dict[str, PageState] = field(init=False)
+    grants: dict[str, Grant] = field(init=False)
+    outbox: list[dict[str, Any]] = field(init=False)
+    journal: list[dict[str, Any]] = field(init=False)
+    _send_seq: Iterator[int] = field(init=False)
+    _request_seq: Iterator[int] = field(init=False)
+    ids: IdFactory = field(default_factory=IdFactory)
+    listeners: list[Listener] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._build()
+
+    def _build(self) -> None:
+        scenario = self.scenario
+        self.clock = Clock(scenario.clock.start)
+        base = self.clock.now()
+        self.pages = {page.id: self._page(page, base) for page in scenario.pages}
+        self.grants = {
+            token.token: Grant(
+                token.token,
+                page.id,
+                frozenset(token.permissions),
+                frozenset(token.tasks),
+                resolve(token.expires, base) if token.expires else None,
+            )
+            for page in scenario.pages
+            for token in page.tokens
+        }
+        self.outbox = []
+        self.journal = []
+        self._send_seq = itertools.count(1)
+        self._request_seq = itertools.count(1)
+
+    def _page(self, spec: PageSpec, base: datetime) -> PageState:
+        people = {
+            user.psid: Person(
+                user.psid,
+                user.first_name,
+                user.last_name,
+                resolve(user.last_message, base) if user.last_message else None,
+                user.blocked,
+            )
+            for user in spec.users
+        }
+        refs = {
+            ref.ref: resolve(ref.created, base) if ref.created else None for ref in spec.user_refs
+        }
+        activities = {
+            item.id: self._activity(item, kind, base)
+            for kind, items in (("comment_id", spec.comments), ("post_id", spec.posts))
+            for item in items
+        }
+        return PageState(spec, people, refs, activities)
+
+    def _activity(self, item: ActivitySpec, kind: str, base: datetime) -> Activity:
+        author = item.author_psid or self.ids.numeric_id(16)
+        return Activity(item.id, kind, resolve(item.created, base), author)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the scenario's initial state; relative times count from now again."""
+        self._build()
+        self.emit("reset", {})
+
+    def load(self, scenario: Scenario) -> None:
+        """Replace the scenario (already validated) and reset."""
+        self.scenario = scenario
+        self.reset()
+
+    def emit(self, event: str, payload: dict[str, Any]) -> None:
+        """Tell listeners (webhook delivery, UI) what happened; they must not raise."""
+        for listener in self.listeners:
+            listener(event, payload)
+
+    # --- what happens ------------------------------------------------------------------
+
+    def record_send(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Keep an accepted send (message or sender action) in the outbox."""
+        entry["seq"] = next(self._send_seq)
+        self.outbox.append(entry)
+        self.emit("send", entry)
+        return entry
+
+    def record_request(self, entry: dict[str, Any]) -> None:
+        entry["id"] = next(self._request_seq)
+        self.journal.append(entry)
+
+    def person_writes(self, page: PageState, psid: str, text: str) -> dict[str, Any]:
+        """The person sends the page a message now: opens their window, adds them if new."""
+        now = self.clock.now()
+        person = page.people.get(psid)
+        added = person is None
+        if person is None:
+            person = Person(psid, None, None, None, False)
+            page.people[psid] = person
+        person.last_message = now
+        event = {
+            "mid": self.ids.message_id(),
+            "page_id": page.id,
+            "psid": psid,
+            "text": text,
+            "timestamp": format_instant(now),
+            "added": added,
+        }
+        self.emit("inbound", event)
+        return event

@@ -1,0 +1,646 @@
+"""Every error the emulator returns, declared once: code, subcode, type, status, message, source.
+
+Pipeline steps raise these by name (`raise catalog.NO_MATCHING_USER(path="recipient.id")`).
+The catalog doubles as the rule ledger: `ALL` lists every entry with the rule it enforces.
+Messages are byte-exact copies of what the real API sends where the reference has them
+(confidence O or D); entries marked I are inferred from Graph's patterns and listed as
+deviations in the README.
+"""
+
+from __future__ import annotations
+
+from emulator.rules import limits
+from emulator.wire.errors import ErrorSpec
+
+REF = "shared/reference/send-api.md"
+SEED_DE = "shared/seeds/000_1c883098b0e463b5.txt"
+SEED_ID = "shared/seeds/001_eef547602f17357f.txt"
+SEED_RCPT = "shared/seeds/002_13ac4b8f9cdb2d47.txt"
+D_SEND = "https://developers.facebook.com/docs/messenger-platform/reference/send-api"
+D_ERR = "https://developers.facebook.com/docs/messenger-platform/error-codes"
+D_PR = (
+    "https://developers.facebook.com/documentation/business-messaging/"
+    "messenger-platform/discovery/private-replies"
+)
+D_SEC = "https://developers.facebook.com/docs/graph-api/guides/secure-requests"
+D_QR = "https://developers.facebook.com/docs/messenger-platform/send-messages/quick-replies"
+D_SA = "https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions"
+
+GRAPH_METHOD = "GraphMethodException"
+WINDOW_MESSAGE = (
+    "(#10) This message is sent outside of allowed window. Learn more about the new policy "
+    "here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
+)
+
+# --- request surface: path, body ------------------------------------------------------
+
+UNKNOWN_PATH = ErrorSpec(
+    "unknown_path",
+    2500,
+    "Unknown path components: {rest}",
+    "the path is version/node/edge; anything else (a malformed version, extra segments) "
+    "is not routed",
+    f"{REF} §1.1 (laravel-notification-channels/facebook#53, arsduo/koala#611)",
+    "O",
+)
+UNKNOWN_ALIAS = ErrorSpec(
+    "unknown_alias",
+    803,
+    "(#803) Some of the aliases you requested do not exist: {node}",
+    "a node that is neither a numeric id nor `me` is an alias that does not exist",
+    f"{REF} §7.3 (803 not_found); mobolic/facebook-sdk#315",
+    "O",
+    status=404,
+)
+UNSUPPORTED_REQUEST = ErrorSpec(
+    "unsupported_request",
+    100,
+    "Unsupported {method} request. Object with ID '{node}' does not exist, cannot be loaded "
+    "due to missing permissions, or does not support this operation. Please read the Graph "
+    "API documentation at https://developers.facebook.com/docs/graph-api",
+    "the node must be a page the token may act for, and support this method on this edge",
+    f"{REF} §7.4, §7.5 (100/33)",
+    "O",
+    subcode=33,
+    type=GRAPH_METHOD,
+)
+METHOD_NOT_SUPPORTED = ErrorSpec(
+    "method_not_supported",
+    100,
+    "Unsupported {method} request.",
+    "the messages edge cannot be read, updated or deleted (Lesen/Aktualisieren/Löschen: "
+    "not on this endpoint)",
+    f"{SEED_DE}; maiha/facebook.cr#3 (edge refusing reads)",
+    "O",
+    type=GRAPH_METHOD,
+)
+BODY_TOO_LARGE = ErrorSpec(
+    "body_too_large",
+    100,
+    "(#100) The request body is larger than the {limit} bytes this endpoint accepts",
+    f"a request body may not exceed {limits.MAX_BODY_BYTES} bytes "
+    f"({limits.MAX_MULTIPART_BYTES} for multipart uploads)",
+    f"{REF} §4.1 (25 MB attachment limit); emulator limit, real string unknown",
+    "I",
+    status=413,
+)
+MALFORMED_BODY = ErrorSpec(
+    "malformed_body",
+    100,
+    "(#100) Invalid parameter",
+    f"parameters nest at most {limits.MAX_NESTING} levels; a multipart body needs a boundary",
+    f"{REF} §7.4 (100 generic `Invalid parameter`)",
+    "I",
+)
+PARAM_NOT_JSON = ErrorSpec(
+    "param_not_json",
+    100,
+    "(#100) param {name} must be a JSON object.",
+    "object-valued parameters given as strings must hold a JSON object (or the "
+    "single-quoted form of the seeds)",
+    f"{REF} §1.2; string pattern inferred",
+    "I",
+)
+MULTIPLE_IDS = ErrorSpec(
+    "multiple_ids",
+    100,
+    "(#100) Specifying multiple ids with a post method is not supported",
+    "a top-level `id` parameter is not allowed on a POST",
+    f"{REF} §1.2 (davidchua/pymessenger#1)",
+    "O",
+)
+
+# --- tokens and permissions -------------------------------------------------------------
+
+TOKEN_REQUIRED_ME = ErrorSpec(
+    "token_required_me",
+    2500,
+    "An active access token must be used to query information about the current user.",
+    "a request to /me needs an access token (query, body or Authorization header)",
+    f"{REF} §1.3 (fbsamples/messenger-platform-samples#125)",
+    "O",
+)
+TOKEN_REQUIRED = ErrorSpec(
+    "token_required",
+    104,
+    "An access token is required to request this resource.",
+    "a request to a page id needs an access token",
+    f"{REF} §1.3",
+    "O",
+)
+TOKEN_INVALID = ErrorSpec(
+    "token_invalid",
+    190,
+    "Invalid OAuth access token - Cannot parse access token",
+    "the access token must be one the scenario knows",
+    f"{REF} §7.4, §7.5 (emes30/facebook_messenger#2)",
+    "O",
+)
+TOKEN_EXPIRED = ErrorSpec(
+    "token_expired",
+    190,
+    "Error validating access token: Session has expired on {expired}. The current time is {now}.",
+    "the access token must not have expired on the emulated clock",
+    f"{REF} §7.4 (190/463)",
+    "O",
+    subcode=463,
+)
+APPSECRET_PROOF_MISSING = ErrorSpec(
+    "appsecret_proof_missing",
+    100,
+    "API calls from the server require an appsecret_proof argument",
+    "when the app requires it, every call carries appsecret_proof = "
+    "hex(HMAC-SHA256(app secret, access token))",
+    f"{D_SEC}; {REF} §1.4 (adamwathan/eloquent-oauth-l5#46)",
+    "O",
+    type=GRAPH_METHOD,
+)
+APPSECRET_PROOF_INVALID = ErrorSpec(
+    "appsecret_proof_invalid",
+    100,
+    "Invalid appsecret_proof provided in the API argument",
+    "appsecret_proof must equal hex(HMAC-SHA256(app secret, access token))",
+    f"{D_SEC}; {REF} §1.4 (facebookarchive/php-graph-sdk#26)",
+    "O",
+    type=GRAPH_METHOD,
+)
+PERMISSION_MESSAGING = ErrorSpec(
+    "permission_pages_messaging",
+    230,
+    "(#230) Requires pages_messaging permission to manage the object",
+    "the token needs the pages_messaging permission",
+    f"{SEED_DE} (Voraussetzungen); {REF} §3.3 (jellyfangs/messenger-bot-tutorial#46)",
+    "O",
+    status=403,
+)
+PERMISSION_PHONE = ErrorSpec(
+    "permission_phone_number",
+    230,
+    "(#230) Requires pages_messaging_phone_number permission to manage the object",
+    "sends to recipient.phone_number need the pages_messaging_phone_number permission",
+    f"{SEED_RCPT}; {REF} §2.2 (home-assistant/core#26132)",
+    "O",
+    status=403,
+)
+TASK_MESSAGE = ErrorSpec(
+    "task_message",
+    200,
+    "(#200) User does not have sufficient administrative permission for this action on this page",
+    "the token must belong to someone who can perform the MESSAGE task on the page",
+    f"{SEED_DE} (MESSAGE-Aufgabe); observed Graph string for an insufficient page role",
+    "I",
+    status=403,
+)
+HUMAN_AGENT_PERMISSION = ErrorSpec(
+    "human_agent_permission",
+    100,
+    '(#100) Cannot tag messages with "HUMAN_AGENT" without prior approval.',
+    "the HUMAN_AGENT tag needs the Human Agent permission (human_agent) from App Review",
+    f"{SEED_DE} (Human Agent-Berechtigung ... App Review); observed live 2026 (100/2018276)",
+    "O",
+    subcode=2018276,
+)
+
+# --- top-level parameters -------------------------------------------------------------
+
+RECIPIENT_REQUIRED = ErrorSpec(
+    "recipient_required",
+    100,
+    "(#100) The parameter recipient is required",
+    "recipient is required",
+    f"{SEED_DE}; {REF} §7.5 (Kong/unirest-nodejs#95)",
+    "O",
+)
+RECIPIENT_EMPTY = ErrorSpec(
+    "recipient_empty",
+    100,
+    "(#100) param recipient must be non-empty",
+    "recipient must be a non-empty object",
+    f"{REF} §7.5 (laravel-notification-channels/facebook#25)",
+    "O",
+)
+RECIPIENT_ONE_ID = ErrorSpec(
+    "recipient_one_identifier",
+    100,
+    "(#100) Param recipient must have exactly one of id, user_ref, phone_number, "
+    "comment_id, post_id",
+    "recipient holds exactly one of id, user_ref, phone_number, comment_id, post_id",
+    f"{SEED_DE}, {SEED_RCPT} (one of id, phone_number, user_ref); {REF} §14 q5",
+    "I",
+)
+RECIPIENT_ID_INVALID = ErrorSpec(
+    "recipient_id_invalid",
+    100,
+    '(#100) Param recipient[{field}] must be a valid ID string (e.g., "123")',
+    "recipient.id (and comment_id, post_id) must be numeric ID strings",
+    f"{REF} §7.5 (botpress/v12#270, home-assistant/core#26132)",
+    "O",
+)
+RECIPIENT_STRING = ErrorSpec(
+    "recipient_string",
+    100,
+    "(#100) Param recipient[{field}] must be a non-empty UTF-8 encoded string",
+    "recipient.user_ref and recipient.phone_number are non-empty strings",
+    f"{REF} §7.5 (pattern of O-SENDAS strings)",
+    "I",
+)
+RECIPIENT_NAME_WITHOUT_PHONE = ErrorSpec(
+    "recipient_name_without_phone",
+    100,
+    "(#100) Param recipient[name] can only be used with recipient[phone_number]",
+    "recipient.name is only used together with recipient.phone_number",
+    f"{SEED_RCPT} (recipient.name: nur wenn phone_number festgelegt ist)",
+    "I",
+)
+RECIPIENT_NAME_INVALID = ErrorSpec(
+    "recipient_name_invalid",
+    100,
+    '(#100) Param recipient[name] must be an object like {{"first_name":"John", '
+    '"last_name":"Doe"}}',
+    "recipient.name is an object with first_name and last_name strings",
+    f"{SEED_RCPT}",
+    "I",
+)
+INVALID_KEYS = ErrorSpec(
+    "invalid_keys",
+    100,
+    '(#100) Invalid keys "{keys}" were found in param "{param}".',
+    "objects carry only their documented keys",
+    f"{REF} §2.4 (remixz/messenger-bot#38, jgorset/facebook-messenger#107)",
+    "O",
+)
+MESSAGE_OR_STATE = ErrorSpec(
+    "message_or_state_required",
+    100,
+    "(#100) Must send either message or state",
+    "a request carries message or sender_action",
+    f"{SEED_DE}; {REF} §2.5 (O-SENDAS, miki2826/botly#36)",
+    "O",
+    subcode=2018015,
+)
+MESSAGE_AND_STATE = ErrorSpec(
+    "message_and_state",
+    100,
+    "(#100) Cannot send both message and state at the same time.",
+    "sender_action is never sent together with message (only with recipient)",
+    f"{SEED_DE} (Kann nur mit dem recipient-Parameter gesendet werden); {D_ERR} 2018014",
+    "D",
+    subcode=2018014,
+)
+MESSAGING_TYPE_MISSING = ErrorSpec(
+    "messaging_type_required",
+    100,
+    "(#100) param messaging_type must be one of {{RESPONSE, UPDATE, MESSAGE_TAG}}",
+    "messaging_type is required for messages (scenario behaviour.missing_messaging_type "
+    "can make it default to RESPONSE instead)",
+    f"{SEED_DE} (Erforderlich), {SEED_ID} (Diwajibkan); {REF} §2.3, §13.1",
+    "O",
+)
+MESSAGING_TYPE_INVALID = ErrorSpec(
+    "messaging_type_invalid",
+    100,
+    '(#100) Param messaging_type must be one of {{MESSAGE_TAG, RESPONSE, UPDATE}} - got "{got}".',
+    "messaging_type is one of RESPONSE, UPDATE, MESSAGE_TAG",
+    f"{SEED_DE}, {SEED_ID}; modern Graph enum error format (observed on graph.facebook.com)",
+    "I",
+)
+NOTIFICATION_TYPE_INVALID = ErrorSpec(
+    "notification_type_invalid",
+    100,
+    "(#100) Param notification_type must be one of {{NO_PUSH, REGULAR, SILENT_PUSH}} - got "
+    '"{got}".',
+    "notification_type is one of REGULAR (default), SILENT_PUSH, NO_PUSH",
+    f"{SEED_DE}, {SEED_ID}; modern Graph enum error format",
+    "I",
+)
+SENDER_ACTION_INVALID = ErrorSpec(
+    "sender_action_invalid",
+    100,
+    "(#100) Param sender_action must be one of {{MARK_SEEN, REACT, TYPING_OFF, TYPING_ON, "
+    'UNREACT}} - got "{got}".',
+    "sender_action is one of typing_on, typing_off, mark_seen, react, unreact",
+    f"{SEED_DE}; {D_SA}; {REF} §2.5 (O-FIX16 enum string) in the modern enum error format",
+    "O",
+)
+REACTION_PAYLOAD = ErrorSpec(
+    "reaction_payload",
+    100,
+    "(#100) The parameter payload[{field}] is required",
+    "react needs payload.message_id and payload.reaction; unreact needs payload.message_id",
+    f"{D_SA}; {REF} §2.5",
+    "I",
+)
+TAG_INVALID = ErrorSpec(
+    "tag_invalid",
+    100,
+    "(#100) Invalid tag.",
+    "tag is one of ACCOUNT_UPDATE, CONFIRMED_EVENT_UPDATE, CUSTOMER_FEEDBACK, HUMAN_AGENT, "
+    "POST_PURCHASE_UPDATE",
+    f"{SEED_DE}; {REF} §2.3 (ker0x/messenger#67)",
+    "O",
+)
+TAG_WITHOUT_MESSAGE_TAG = ErrorSpec(
+    "tag_without_message_tag",
+    100,
+    "(#100) Messaging type should be MESSAGE_TAG for tagged messages.",
+    "a tag is only sent with messaging_type MESSAGE_TAG",
+    f"{REF} §2.3 (ker0x/messenger#106)",
+    "O",
+)
+TAG_REQUIRED = ErrorSpec(
+    "tag_required",
+    100,
+    "(#100) Tag is required",
+    "messaging_type MESSAGE_TAG needs a tag",
+    f"{SEED_DE} (MESSAGE_TAG ... mit einem Nachrichten-Tag); observed code 100/2018199 in "
+    "an integration's error notes (full text unverified)",
+    "O",
+    subcode=2018199,
+)
+TAG_RETIRED = ErrorSpec(
+    "tag_retired",
+    100,
+    "Invalid parameter",
+    "CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and POST_PURCHASE_UPDATE are refused from "
+    "2026-04-27 on the emulated clock",
+    f"{D_SEND} (Upcoming Changes); {REF} §3.2 (chatwoot/chatwoot#14669)",
+    "O",
+    subcode=1893061,
+)
+MESSAGE_EMPTY = ErrorSpec(
+    "message_empty",
+    100,
+    "(#100) param message must be non-empty",
+    "message is a non-empty object",
+    f"{REF} §2.4 (pimax/fb-messenger-php PR #1)",
+    "O",
+)
+MESSAGE_NO_CONTENT = ErrorSpec(
+    "message_no_content",
+    100,
+    "(#100) Message cannot be empty, must provide valid attachment or text",
+    "message needs text or attachment",
+    f"{SEED_DE} (entweder text oder attachement); {REF} §2.4 (O-SENDAS 2018034)",
+    "O",
+    subcode=2018034,
+)
+MESSAGE_TEXT_AND_ATTACHMENT = ErrorSpec(
+    "message_text_and_attachment",
+    100,
+    "(#100) Only one of text or attachment can be specified",
+    "message has text or attachment, not both",
+    f"{SEED_DE}; {REF} §2.4 (O-FIX16)",
+    "O",
+)
+TEXT_NOT_STRING = ErrorSpec(
+    "text_not_string",
+    100,
+    "(#100) Param message[text] must be a UTF-8 encoded string",
+    "message.text is a UTF-8 string",
+    f"{SEED_DE} (Muss im UTF-8-Format vorliegen); string pattern of O-SENDAS",
+    "I",
+)
+TEXT_TOO_LONG = ErrorSpec(
+    "text_too_long",
+    100,
+    f"(#100) Length of param message[text] must be less than or equal to {limits.TEXT_MAX}",
+    f"message.text has at most {limits.TEXT_MAX} characters",
+    f"{SEED_DE} (auf 2.000 Zeichen beschränkt); {REF} §2.4, §13.2",
+    "O",
+)
+METADATA_INVALID = ErrorSpec(
+    "metadata_invalid",
+    100,
+    f"(#100) Length of param message[metadata] must be less than {limits.METADATA_LIMIT}",
+    f"message.metadata is a string of less than {limits.METADATA_LIMIT} characters",
+    f"{SEED_DE} (weniger als 1.000 Zeichen), {SEED_ID} (kurang dari 1.000); {REF} §13.3",
+    "I",
+)
+ATTACHMENT_FIELD_REQUIRED = ErrorSpec(
+    "attachment_field_required",
+    100,
+    "(#100) The parameter message[attachment][{field}] is required",
+    "message.attachment has a type and a payload",
+    f"{SEED_DE}; {REF} §5.8 (O-SENDAS)",
+    "O",
+)
+ATTACHMENT_TYPE_INVALID = ErrorSpec(
+    "attachment_type_invalid",
+    100,
+    "(#100) Param message[attachment][type] must be one of {{AUDIO, FILE, IMAGE, TEMPLATE, "
+    'VIDEO}} - got "{got}".',
+    "message.attachment.type is one of audio, file, image, template, video",
+    f"{SEED_DE} (Entweder audio, file, image, template oder video); enum string pattern",
+    "I",
+)
+ATTACHMENT_BOOL = ErrorSpec(
+    "attachment_bool",
+    100,
+    "(#100) Param {param} must be a boolean",
+    'boolean fields take true/false (also as the strings "true"/"false")',
+    f"{REF} §4.1 (is_reusable)",
+    "I",
+)
+QUICK_REPLIES_NOT_ARRAY = ErrorSpec(
+    "quick_replies_not_array",
+    100,
+    "(#100) param message[quick_replies] must be an array.",
+    "message.quick_replies is an array",
+    f"{REF} §6.2",
+    "I",
+)
+QUICK_REPLIES_TOO_FEW = ErrorSpec(
+    "quick_replies_too_few",
+    194,
+    "(#194) param message[quick_replies] has too few elements.",
+    "message.quick_replies, when given, is not empty",
+    f"{REF} §6.2 (O-SENDAS)",
+    "O",
+)
+QUICK_REPLIES_TOO_MANY = ErrorSpec(
+    "quick_replies_too_many",
+    105,
+    "(#105) param message[quick_replies] has too many elements.",
+    f"message.quick_replies has at most {limits.QUICK_REPLIES_MAX} entries",
+    f"{D_QR}; microsoft/botframework-sdk#3331, howdyai/botkit#1672 (105 pattern)",
+    "O",
+)
+QUICK_REPLY_NOT_OBJECT = ErrorSpec(
+    "quick_reply_not_object",
+    100,
+    "(#100) param message[quick_replies][{index}] must be a JSON object.",
+    "each quick reply is an object",
+    f"{REF} §6.2",
+    "I",
+)
+QUICK_REPLY_CONTENT_TYPE_REQUIRED = ErrorSpec(
+    "quick_reply_content_type_required",
+    100,
+    "(#100) The parameter message[quick_replies][{index}][content_type] is required",
+    "each quick reply has a content_type",
+    f"{REF} §6.2 (O-SENDAS)",
+    "O",
+)
+QUICK_REPLY_CONTENT_TYPE_INVALID = ErrorSpec(
+    "quick_reply_content_type_invalid",
+    100,
+    "(#100) Param message[quick_replies][{index}][content_type] has an invalid value. Please "
+    "check our developer doc for details.",
+    "quick reply content_type is text, user_phone_number or user_email",
+    f"{D_QR}; Charca/bootbot#133",
+    "O",
+)
+QUICK_REPLY_LOCATION = ErrorSpec(
+    "quick_reply_location_retired",
+    100,
+    "(#100) Location Quick Reply is now deprecated on API 4.0. Please refer to our Developer "
+    "Documentation for more info.",
+    "the location quick reply is retired",
+    f"{D_QR}; claudiajs/claudia-bot-builder#135",
+    "O",
+)
+QUICK_REPLY_TITLE_REQUIRED = ErrorSpec(
+    "quick_reply_title_required",
+    100,
+    "(#100) Title is required for this quick reply content type",
+    "a text quick reply has a title (unless it has an image_url)",
+    f"{D_QR}; {REF} §6.2 (O-SENDAS 2018098)",
+    "O",
+    subcode=2018098,
+)
+QUICK_REPLY_PAYLOAD_REQUIRED = ErrorSpec(
+    "quick_reply_payload_required",
+    100,
+    "(#100) Payload is required for this quick reply content type",
+    "a text quick reply has a payload",
+    f"{D_QR}; {REF} §6.2 (O-SENDAS 2018099)",
+    "O",
+    subcode=2018099,
+)
+QUICK_REPLY_FIELD_TOO_LONG = ErrorSpec(
+    "quick_reply_field_too_long",
+    100,
+    "(#100) Length of param message[quick_replies][{index}][{field}] must be less than or "
+    "equal to {limit}",
+    f"quick reply title has at most {limits.QUICK_REPLY_TITLE_MAX} characters, payload at "
+    f"most {limits.QUICK_REPLY_PAYLOAD_MAX}",
+    f"{D_QR}; microsoft/botframework-sdk#1335 (title, 2016; live Graph now truncates: "
+    "behaviour.quick_reply_title: truncate)",
+    "O",
+)
+QUICK_REPLY_FIELD_NOT_STRING = ErrorSpec(
+    "quick_reply_field_not_string",
+    100,
+    "(#100) Param message[quick_replies][{index}][{field}] must be a UTF-8 encoded string",
+    "quick reply title and image_url are strings; payload is a string or a number",
+    f"{D_QR}; {REF} §6.2",
+    "I",
+)
+
+# --- policy: who may be messaged now, and how ------------------------------------------
+
+NO_MATCHING_USER = ErrorSpec(
+    "no_matching_user",
+    100,
+    "(#100) No matching user found",
+    "recipient.id is a PSID of a person known to this page (user_ref likewise)",
+    f"{D_ERR} 2018001; {REF} §7.5 (remixz/messenger-bot#43)",
+    "D",
+    subcode=2018001,
+)
+CANNOT_SEND_TO_ID = ErrorSpec(
+    "cannot_send_to_id",
+    100,
+    "(#100) Parameter error: You cannot send messages to this id",
+    "recipient.id is a PSID of a person known to this page (as live Graph words it; "
+    "behaviour.unknown_psid: cannot_send_to_id)",
+    "Charca/bootbot#135; fbsamples/workplace-platform-samples#103",
+    "O",
+)
+OUTSIDE_WINDOW = ErrorSpec(
+    "outside_window",
+    10,
+    WINDOW_MESSAGE,
+    f"RESPONSE, UPDATE and sender actions need the person's last message within "
+    f"{limits.STANDARD_WINDOW}; HUMAN_AGENT and CUSTOMER_FEEDBACK within "
+    f"{limits.EXTENDED_WINDOW}",
+    f"{SEED_DE} (innerhalb der letzten 24 Stunden; sieben Tage); {REF} §3.1 (O-CN, "
+    "botpress/botpress#4890)",
+    "O",
+    subcode=2018278,
+)
+OUTSIDE_WINDOW_INSTAGRAM = ErrorSpec(
+    "outside_window_instagram",
+    10,
+    "(#10) This message is sent outside of allowed window.",
+    "on an Instagram-linked page, sends outside the window are refused with the IG subcode",
+    f"{D_ERR} 2534022; {REF} §3.1",
+    "D",
+    subcode=2534022,
+)
+CUSTOMER_FEEDBACK_TEMPLATE = ErrorSpec(
+    "customer_feedback_template_only",
+    100,
+    "(#100) The CUSTOMER_FEEDBACK tag can only be used with the customer feedback template",
+    "the CUSTOMER_FEEDBACK tag is only used with the customer feedback template",
+    f"{SEED_DE} (nur mit der Kundenfeedback-Vorlage ... schlägt fehl); {REF} §14 q2",
+    "I",
+)
+INSTAGRAM_TAG = ErrorSpec(
+    "instagram_tag_unavailable",
+    100,
+    "(#100) Invalid tag.",
+    "Instagram messaging accepts only the HUMAN_AGENT tag",
+    f"{SEED_DE} (Nicht verfügbar für die Instagram Messaging-API); {REF} §11",
+    "I",
+)
+PERSON_UNAVAILABLE = ErrorSpec(
+    "person_unavailable",
+    551,
+    "(#551) This person isn't available right now.",
+    "a person who blocked the page cannot be messaged",
+    f"{D_ERR} 551/1545041; {REF} §7.5 (microsoft/botframework-sdk#4556)",
+    "O",
+    subcode=1545041,
+)
+PRIVATE_REPLY_DONE = ErrorSpec(
+    "private_reply_already_sent",
+    10900,
+    "(#10900) Activity already replied to",
+    "a comment or visitor post gets one private reply",
+    f"{D_PR}; observed in integrations mapping code 10900",
+    "O",
+)
+PRIVATE_REPLY_EXPIRED = ErrorSpec(
+    "private_reply_expired",
+    10901,
+    "(#10901) Activity replying time expired",
+    f"a private reply is sent within {limits.PRIVATE_REPLY_WINDOW} of the comment or post",
+    f"{D_PR}; observed in production data and integrations mapping code 10901",
+    "O",
+)
+PRIVATE_REPLY_UNKNOWN = ErrorSpec(
+    "private_reply_unknown",
+    100,
+    "(#100) Invalid {field} parameter",
+    "recipient.comment_id / post_id name a comment or post on this page",
+    f"{D_PR}; restfb/restfb#1165 (100/2018292 for comment_id)",
+    "O",
+    subcode=2018292,
+)
+
+# --- the emulator itself ----------------------------------------------------------------
+
+UNKNOWN_ERROR = ErrorSpec(
+    "unknown_error",
+    1,
+    "An unknown error occurred",
+    "an unexpected failure inside the emulator (a bug: please report it)",
+    f"{REF} §7.4 (code 1, HTTP 500)",
+    "O",
+    subcode=99,
+    status=500,
+)
+
+ALL: tuple[ErrorSpec, ...] = tuple(v for v in list(globals().values()) if isinstance(v, ErrorSpec))
+BY_KEY: dict[str, ErrorSpec] = {spec.key: spec for spec in ALL}

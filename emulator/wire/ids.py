@@ -1,0 +1,44 @@
+"""Identifiers shaped like the real ones (reference §8.2): message ids, trace ids, debug ids."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import threading
+
+
+class IdFactory:
+    """Makes unique ids: a counter in the leading bytes guarantees uniqueness, random fills."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        # XOR with a per-factory mask keeps the counter unique but not visibly sequential.
+        self._mask = int.from_bytes(os.urandom(8), "big")
+
+    def _next(self) -> int:
+        with self._lock:
+            return next(self._counter)
+
+    def message_id(self) -> str:
+        """`m_` + 86 base64url characters, as current Send API message ids."""
+        noise = os.urandom(56)
+        serial = (self._next() ^ self._mask).to_bytes(8, "big")
+        raw = noise[:28] + serial + noise[28:]
+        return "m_" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    def numeric_id(self, digits: int = 16) -> str:
+        """A decimal id (attachment ids, synthetic PSIDs): never starts with 0."""
+        serial = str(self._next()).rjust(6, "0")
+        head = str(int.from_bytes(os.urandom(8), "big"))[: digits - len(serial) - 1]
+        return "1" + head.rjust(digits - len(serial) - 1, "0") + serial
+
+
+def trace_ids() -> tuple[str, str, str]:
+    """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars)."""
+    raw = base64.urlsafe_b64encode(os.urandom(78)).decode("ascii")
+    fbtrace = "A" + raw[:22]
+    trace = raw[22:33]
+    debug = base64.b64encode(raw[33:99].encode("ascii")).decode("ascii")[:88]
+    return fbtrace, trace, debug
