@@ -120,7 +120,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture
-def live(live_server: LiveServer) -> Iterator[str]:
+def live(live_server: LiveServer) -> str:
     """The live server's base URL, reset to the scenario's initial state."""
     httpx.post(f"{live_server.url}/_emulator/reset", timeout=5).raise_for_status()
-    yield live_server.url
+    return live_server.url

@@ -8,13 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import (
     BLOCKED,
     IG_IN_7_DAYS,
     IG_IN_WINDOW,
-    IG_PAGE,
     IN_7_DAYS,
     IN_WINDOW,
     LONG_AGO,
@@ -22,6 +19,8 @@ from conftest import (
     graph_error,
     send,
 )
+from starlette.testclient import TestClient
+
 from emulator.wire import catalog
 
 FEEDBACK = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import IN_WINDOW, graph_error, send
 from starlette.testclient import TestClient
 
-from conftest import IN_WINDOW, graph_error, send
 from emulator.rules import limits
 from emulator.wire import catalog
 
