@@ -114,7 +114,7 @@ def _message(err: Any) -> str:
     message = str(err["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if "input" in err and kind not in ("model_type", "dict_type", "list_type"):
+    if "input" in err and kind not in ("value_error", "model_type", "dict_type", "list_type"):
         message += f" (got {err['input']!r})"
     return message
 

@@ -40,7 +40,13 @@ def check_time(text: str) -> str:
     text = text.strip()
     if is_relative(text):
         return text
-    return format_instant(parse_instant(text))
+    try:
+        return format_instant(parse_instant(text))
+    except ValueError:
+        raise ValueError(
+            f"not a time: {text!r} (expected ISO 8601 like 2026-01-05T09:00:00Z, "
+            "or relative to the start like -90s, -1h, -3d, +60d)"
+        ) from None
 
 
 def resolve(text: str, base: datetime) -> datetime:

@@ -1,0 +1,186 @@
+"""The control API: inspect, reset, clock, the person's side, scenario swap. Rejected calls
+change nothing and say why, in JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from conftest import IN_7_DAYS, IN_WINDOW, PAGE, TEST_SCENARIO, send, text_to
+
+
+def state(client: TestClient) -> dict[str, Any]:
+    """Everything a rejected call must leave alone."""
+    return {
+        "clock": client.get("/_emulator/clock").json(),
+        "messages": client.get("/_emulator/messages").json(),
+        "scenario": client.get("/_emulator/scenario").json(),
+    }
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/_emulator/health").json()
+    assert body["status"] == "ok"
+    assert body["scenario"] == "test"
+    assert PAGE in body["pages"]
+
+
+def test_messages_filters(client: TestClient) -> None:
+    send(client, text_to(IN_WINDOW))
+    send(client, {"recipient": {"id": IN_WINDOW}, "sender_action": "typing_on"})
+    send(client, text_to("2100000000000001"), token="OTHER_TOKEN")
+    everything = client.get("/_emulator/messages").json()["data"]
+    assert [m["seq"] for m in everything] == [1, 2, 3]
+    assert everything[1]["sender_action"] == "typing_on"
+    assert everything[1]["message_id"] is None
+    mine = client.get("/_emulator/messages", params={"page_id": PAGE}).json()["data"]
+    assert len(mine) == 2
+    other = client.get("/_emulator/messages", params={"recipient_id": "2100000000000001"})
+    assert [m["page_id"] for m in other.json()["data"]] == ["120000000000001"]
+
+
+def test_messages_timestamp_is_on_the_emulated_clock(client: TestClient) -> None:
+    client.post("/_emulator/clock", json={"advance": "30m"})
+    send(client, text_to(IN_WINDOW))
+    assert client.get("/_emulator/messages").json()["data"][0]["timestamp"] == (
+        "2026-01-05T09:30:00.000Z"
+    )
+
+
+def test_journal_records_everything_with_the_token_masked(client: TestClient) -> None:
+    send(client, text_to(IN_WINDOW))
+    send(client, text_to(IN_7_DAYS))
+    journal = client.get("/_emulator/requests").json()["data"]
+    assert [(e["status"], e["outcome"]) for e in journal] == [(200, "accepted"), (400, "rejected")]
+    rejected = journal[1]
+    assert (rejected["rule"], rejected["json_path"]) == ("outside_window", "messaging_type")
+    assert rejected["response"]["error"]["error_subcode"] == 2018278
+    assert rejected["params"]["access_token"] == "PAGE…"
+    assert "PAGE_TOKEN" not in client.get("/_emulator/requests").text
+    only = client.get("/_emulator/requests", params={"outcome": "rejected"}).json()["data"]
+    assert len(only) == 1
+
+
+def test_reset_restores_messages_journal_clock_and_windows(client: TestClient) -> None:
+    initial = client.get("/_emulator/clock").json()
+    client.post(f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", json={"text": "hi"})
+    send(client, text_to(IN_7_DAYS))
+    client.post("/_emulator/clock", json={"advance": "3h"})
+    assert client.post("/_emulator/reset").status_code == 200
+    assert client.get("/_emulator/clock").json() == initial
+    assert client.get("/_emulator/messages").json()["data"] == []
+    assert client.get("/_emulator/requests").json()["data"] == []
+    assert send(client, text_to(IN_7_DAYS)).status_code == 400  # window closed again
+
+
+def test_clock_set_and_advance(client: TestClient) -> None:
+    assert client.get("/_emulator/clock").json() == {
+        "now": "2026-01-05T09:00:00.000Z",
+        "frozen": True,
+    }
+    assert client.post("/_emulator/clock", json={"advance": "1d2h"}).json()["now"] == (
+        "2026-01-06T11:00:00.000Z"
+    )
+    moved = client.post("/_emulator/clock", json={"set": "2026-02-01T12:00:00+01:00"})
+    assert moved.json()["now"] == "2026-02-01T11:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/_emulator/clock", {"advance": "soon"}),
+        ("POST", "/_emulator/clock", {"advance": "-1h"}),
+        ("POST", "/_emulator/clock", {"set": "yesterday"}),
+        ("POST", "/_emulator/clock", {"advance": "1h", "set": "2026-01-01T00:00:00Z"}),
+        ("POST", "/_emulator/clock", {"advance": 3600}),
+        ("POST", "/_emulator/clock", [1]),
+        ("POST", f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", {"text": ""}),
+        ("POST", f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", {"txt": "hi"}),
+        ("POST", f"/_emulator/pages/{PAGE}/users/not-a-psid/messages", {"text": "hi"}),
+        ("POST", "/_emulator/pages/999/users/1/messages", {"text": "hi"}),
+        ("PUT", "/_emulator/scenario", {"version": 1, "pages": []}),
+        ("PUT", "/_emulator/scenario", {"version": 1, "pages": [{"id": "x"}]}),
+        ("GET", "/_emulator/requests?outcome=maybe", None),
+        ("GET", "/_emulator/nope", None),
+        ("DELETE", "/_emulator/messages", None),
+    ],
+    ids=[
+        "advance not a duration",
+        "advance backwards",
+        "set not a time",
+        "advance and set",
+        "advance a number",
+        "body not an object",
+        "person writes empty text",
+        "person writes unknown key",
+        "psid not numeric",
+        "unknown page",
+        "scenario without pages",
+        "scenario with a bad page id",
+        "bad journal filter",
+        "unknown endpoint",
+        "wrong method",
+    ],
+)
+def test_rejected_control_calls_change_nothing(
+    client: TestClient, method: str, path: str, body: Any
+) -> None:
+    before = state(client)
+    response = client.request(method, path, json=body)
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["message"]
+    assert state(client) == before
+
+
+def test_malformed_control_json_is_refused(client: TestClient) -> None:
+    response = client.post(
+        "/_emulator/clock", content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_invalid_scenario_put_lists_the_problems(client: TestClient) -> None:
+    response = client.put(
+        "/_emulator/scenario",
+        content=b"version: 1\npages:\n  - id: x\n",
+        headers={"content-type": "application/yaml"},
+    )
+    problems = response.json()["error"]["problems"]
+    assert problems == ["request body: pages[0].id (line 3): must be a numeric id string, got 'x'"]
+
+
+def test_scenario_put_replaces_and_resets(client: TestClient) -> None:
+    send(client, text_to(IN_WINDOW))
+    new = "version: 1\nname: tiny\npages:\n  - id: '5'\n    tokens: [{token: TINY}]\n"
+    response = client.put("/_emulator/scenario", content=new.encode())
+    assert response.status_code == 200
+    assert response.json()["name"] == "tiny"
+    assert client.get("/_emulator/messages").json()["data"] == []
+    assert send(client, text_to(IN_WINDOW)).json()["error"]["code"] == 190  # old token gone
+    assert client.get("/_emulator/health").json()["pages"] == ["5"]
+
+
+def test_scenario_get_round_trips_through_put(client: TestClient) -> None:
+    original = client.get("/_emulator/scenario").json()
+    assert client.put("/_emulator/scenario", json=original).status_code == 200
+    assert client.get("/_emulator/scenario").json() == original
+
+
+def test_scenario_put_accepts_the_test_file(client: TestClient) -> None:
+    response = client.put("/_emulator/scenario", content=TEST_SCENARIO.read_bytes())
+    assert response.status_code == 200
+
+
+def test_webhooks_endpoint_exists(client: TestClient) -> None:
+    assert client.get("/_emulator/webhooks").json()["data"] == []
+
+
+def test_rules_ledger_lists_every_catalog_entry(client: TestClient) -> None:
+    from emulator.wire import catalog
+
+    rules = client.get("/_emulator/rules").json()["data"]
+    assert {r["rule"] for r in rules} == set(catalog.BY_KEY)
+    assert all(r["source"] and r["confidence"] in ("D", "O", "I") for r in rules)
