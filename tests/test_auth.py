@@ -7,9 +7,9 @@ import hashlib
 import hmac
 
 import pytest
+from conftest import IN_WINDOW, PAGE, TEST_SCENARIO, graph_error, make_client, send, text_to
 from starlette.testclient import TestClient
 
-from conftest import IN_WINDOW, PAGE, TEST_SCENARIO, graph_error, make_client, send, text_to
 from emulator.wire import catalog
 
 BODY = text_to(IN_WINDOW)
@@ -114,7 +114,7 @@ def test_token_in_json_body(client: TestClient) -> None:
 
 def test_token_in_form_body(client: TestClient) -> None:
     form = {
-        "recipient": '{"id":"%s"}' % IN_WINDOW,
+        "recipient": f'{{"id":"{IN_WINDOW}"}}',
         "messaging_type": "RESPONSE",
         "message": '{"text":"hi"}',
         "access_token": "PAGE_TOKEN",

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import jsonschema
 import pytest
-
 from conftest import IN_WINDOW, ROOT, TEST_SCENARIO, LiveServer, send, text_to
 
 SCENARIOS = ROOT / "scenarios"

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import IN_7_DAYS, IN_WINDOW, PAGE, TEST_SCENARIO, send, text_to
+from starlette.testclient import TestClient
 
 
 def state(client: TestClient) -> dict[str, Any]:

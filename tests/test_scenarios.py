@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, graph_error, make_client, send, text_to
+
 from emulator.scenario.load import ScenarioError, default_text, load_file, load_text
 from emulator.state import World
 
