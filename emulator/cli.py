@@ -10,8 +10,6 @@ import os
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 
 from emulator import __version__
@@ -168,6 +166,9 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _ready(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+
     port = os.environ.get("EMULATOR_PORT") or str(DEFAULT_PORT)
     base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
     url = f"{base}/_emulator/health"

@@ -337,6 +337,15 @@ def test_top_level_rule(client: TestClient, body: dict[str, Any], rule: str | No
 
 EXACT_MESSAGES = [
     (
+        {"recipient": R, "message": {"text": "hi"}},
+        "(#100) param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}",
+    ),
+    (
+        {**msg(text="hi"), "recipient": {"phone_number": "+1", "name": "John"}},
+        '(#100) Param recipient[name] must be an object like {"first_name":"John", '
+        '"last_name":"Doe"}',
+    ),
+    (
         msg(text="a" * 2001),
         "(#100) Length of param message[text] must be less than or equal to 2000",
     ),

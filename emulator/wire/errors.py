@@ -30,7 +30,7 @@ class ErrorSpec:
 
     def __call__(self, path: str | None = None, **fields: object) -> GraphError:
         """Build the exception for this error; `path` is the JSON path that broke the rule."""
-        return GraphError(self, self.message.format(**fields) if fields else self.message, path)
+        return GraphError(self, self.message.format(**fields), path)
 
 
 class GraphError(Exception):

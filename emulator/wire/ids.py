@@ -14,19 +14,15 @@ class IdFactory:
     def __init__(self) -> None:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        # XOR with a per-factory mask keeps the counter unique but not visibly sequential.
-        self._mask = int.from_bytes(os.urandom(8), "big")
 
     def _next(self) -> int:
         with self._lock:
             return next(self._counter)
 
     def message_id(self) -> str:
-        """`m_` + 86 base64url characters, as current Send API message ids."""
-        noise = os.urandom(56)
-        serial = (self._next() ^ self._mask).to_bytes(8, "big")
-        raw = noise[:28] + serial + noise[28:]
-        return "m_" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        """`m_` + 86 base64url characters, as current Send API message ids (512 random bits:
+        a collision is not a practical possibility)."""
+        return "m_" + base64.urlsafe_b64encode(os.urandom(64)).decode("ascii").rstrip("=")
 
     def numeric_id(self, digits: int = 16) -> str:
         """A decimal id (attachment ids, synthetic PSIDs): never starts with 0."""
