@@ -86,8 +86,12 @@ class LiveServer:
             cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        self.url = self._wait_for_port()
-        httpx.get(f"{self.url}/_emulator/health", timeout=5).raise_for_status()
+        try:
+            self.url = self._wait_for_port()
+            httpx.get(f"{self.url}/_emulator/health", timeout=5).raise_for_status()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_for_port(self) -> str:
         deadline = time.monotonic() + 15
