@@ -14,8 +14,10 @@ from emulator.wire.errors import ErrorSpec
 def test_entry_is_complete_and_formats_cleanly(spec: ErrorSpec) -> None:
     fields = {name for _, name, _, _ in string.Formatter().parse(spec.message) if name}
     message = spec(**dict.fromkeys(fields, "X")).message
-    assert "{{" not in message and "}}" not in message
-    assert spec.rule and spec.source
+    assert "{{" not in message
+    assert "}}" not in message
+    assert spec.rule
+    assert spec.source
     assert spec.confidence in ("D", "O", "I")
     assert 400 <= spec.status < 600
 

@@ -155,3 +155,25 @@ def test_tokens_default_to_pages_messaging_and_message_task() -> None:
     scenario = load_text(MINIMAL, "t")
     token = scenario.pages[0].tokens[0]
     assert (token.permissions, token.tasks) == (["pages_messaging"], ["MESSAGE"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+                for i in range(12)
+            ),
+            "YAML aliases",
+        ),
+        ("version: 1\npages: &p [*p]\n", "pages"),
+        ('version: 1\nname: "\\ud800"\npages: []\n', "surrogate"),
+    ],
+    ids=["alias bomb", "recursive alias", "lone surrogate"],
+)
+def test_hostile_yaml_is_refused_quickly(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, "evil.yaml")
+    assert expected in " ".join(caught.value.problems)

@@ -6,7 +6,6 @@ nothing: every input is validated before the first change.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,7 +18,7 @@ from emulator.rules import limits
 from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import World
-from emulator.wire import catalog
+from emulator.wire import catalog, jsontext
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 MAX_CONTROL_BODY = 1024 * 1024
@@ -182,9 +181,9 @@ def routes(world: World) -> list[Route]:
     async def _json_object(request: Request) -> dict[str, Any]:
         raw = await _body(request)
         try:
-            body = json.loads(raw) if raw.strip() else {}
-        except (ValueError, RecursionError):
-            raise ControlError(400, "the body must be a JSON object") from None
+            body = jsontext.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise ControlError(400, "the body must be a JSON object in UTF-8") from None
         if not isinstance(body, dict):
             raise ControlError(400, "the body must be a JSON object")
         return body

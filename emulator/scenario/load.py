@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,10 @@ import yaml
 from pydantic import ValidationError
 
 from emulator.scenario.model import Scenario, cross_checks
+from emulator.wire import jsontext
 
 DEFAULT_NAME = "default.yaml"
+MAX_YAML_ALIASES = 100  # anchors are handy; alias bombs (billion laughs) are not
 
 
 class ScenarioError(Exception):
@@ -83,10 +84,15 @@ def load_text(text: str, label: str, *, as_json: bool = False) -> Scenario:
 def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None]:
     if as_json:
         try:
-            return json.loads(text), None
+            return jsontext.loads(text), None
         except ValueError as exc:
             raise ScenarioError([f"{label}: invalid JSON: {exc}"]) from None
     try:
+        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, _Loader))
+        if aliases > MAX_YAML_ALIASES:
+            raise ScenarioError(
+                [f"{label}: {aliases} YAML aliases; at most {MAX_YAML_ALIASES} are allowed"]
+            )
         root = yaml.compose(text, Loader=_Loader)
         document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -100,6 +106,10 @@ def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None]
         raise ScenarioError([f"{label}: invalid YAML: nested too deeply"]) from None
     if document is None:
         raise ScenarioError([f"{label}: the file is empty"])
+    try:
+        jsontext.check_text(document)
+    except ValueError as exc:
+        raise ScenarioError([f"{label}: {exc}"]) from None
     if not isinstance(document, dict):
         raise ScenarioError([f"{label}: the document must be a mapping (version, app, pages...)"])
     return document, root

@@ -8,12 +8,11 @@ too); PHP-style bracket keys (`recipient[id]=1`) assemble into objects; a JSON `
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from emulator.rules import limits
-from emulator.wire import catalog
+from emulator.wire import catalog, jsontext
 from emulator.wire.multipart import FilePart, parse_multipart
 
 # Parameters whose value is an object; given as a string they are decoded.
@@ -83,17 +82,18 @@ def decode_object(value: object) -> object:
 
 
 def _loads(text: str) -> object:
+    """Decode an object parameter; absurd nesting is refused rather than ignored."""
     try:
-        return json.loads(text)
-    except RecursionError:
-        raise catalog.MALFORMED_BODY() from None
+        return jsontext.loads(text)
+    except ValueError as exc:
+        if "nested" in str(exc):
+            raise catalog.MALFORMED_BODY() from None
+        raise
 
 
 def _parse_json_object(body: bytes) -> dict[str, object]:
     try:
-        document = json.loads(body)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+        document = jsontext.loads(body)
     except UnicodeDecodeError:
         raise ValueError("JSON body is not UTF-8") from None
     except ValueError as exc:
