@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 
 from emulator import __version__
-from emulator.scenario.load import ScenarioError, load_default, load_file
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -83,6 +82,8 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--port must be a number from 0 to 65535, got {port_text!r}")
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         return _fail(f"--log-level must be debug, info, warning or error, got {level.lower()!r}")
+    from emulator.scenario.load import ScenarioError, load_default, load_file
+
     try:
         scenario = load_file(scenario_path) if scenario_path else load_default()
     except ScenarioError as exc:
@@ -100,7 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
         datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
     )
-    import uvicorn  # imported here: `check` and `schema` stay fast
+    import uvicorn  # imported here, as the scenario code: `ready` and `--version` stay fast
 
     from emulator.app import create_app
 
@@ -141,6 +142,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from emulator.scenario.load import ScenarioError, load_file
+
     failed = False
     for path in args.files:
         try:

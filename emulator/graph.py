@@ -8,6 +8,7 @@ Each step raises a catalog error; this module only sequences them, journals and 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -31,6 +32,8 @@ from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
 from emulator.wire.respond import EXPLAIN_REQUEST_HEADER, failure, success
 
+EXPLAIN_REQUEST_HEADER_BYTES = EXPLAIN_REQUEST_HEADER.encode("latin-1")
+
 log = logging.getLogger("emulator.graph")
 
 
@@ -45,21 +48,25 @@ class GraphEndpoint:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        method = request.method
-        path = request.url.path
-        call: dict[str, Any] = {"method": method, "path": path}
+        scope = request.scope
+        method: str = scope["method"]
+        path: str = scope["path"]
+        headers = _Headers(scope)
+        world = self.world
+        now = world.clock.now()
+        call: dict[str, Any] = {"method": method, "path": path, "at": format_instant(now)}
         version = limits.LATEST_VERSION
         try:
             route = parse_path(path)
             version = route.version
-            params = await _read_params(request)
+            params = await _read_params(request, headers)
             call["params"] = params
-            payload = self._dispatch(method, route.node, route.edge, version, params, call)
+            payload = self._dispatch(method, route.node, route.edge, version, params, call, now)
             response = success(payload, version)
             self._journal(call, 200, payload, None)
             return response
         except GraphError as error:
-            response, body = failure(error, version, EXPLAIN_REQUEST_HEADER in request.headers)
+            response, body = failure(error, version, headers.explain)
             self._journal(call, error.spec.status, body, error)
             return response
         except ClientDisconnect:
@@ -79,12 +86,12 @@ class GraphEndpoint:
         version: str,
         params: GraphParams,
         call: dict[str, Any],
+        now: datetime,
     ) -> dict[str, Any]:
         """Everything after the body is read; synchronous, so state changes are atomic."""
         world = self.world
         if node is None:
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
-        now = world.clock.now()
         grant = authenticate(params.token, node, world.grants, now)
         page_id = resolve_node(node, grant, method)
         call["page_id"] = page_id
@@ -121,7 +128,7 @@ class GraphEndpoint:
             tag_retirement=behaviour.tag_retirement_date,
             unknown_psid=behaviour.unknown_psid,
         )
-        return self._accept(request, target, page_id, version, now_iso=format_instant(now))
+        return self._accept(request, target, page_id, version, now_iso=call["at"])
 
     def _accept(
         self, request: SendRequest, target: Target, page_id: str, version: str, now_iso: str
@@ -170,7 +177,7 @@ class GraphEndpoint:
         shown: dict[str, Any] = {}
         notes: list[str] = []
         if params is not None:
-            shown = dict(params.values)
+            shown = params.values  # ours alone by now: the outbox keeps only nested values
             if params.token:
                 shown["access_token"] = mask_token(params.token)
             if params.files:
@@ -180,7 +187,7 @@ class GraphEndpoint:
                 ]
             notes = params.notes
         entry: dict[str, Any] = {
-            "timestamp": format_instant(world.clock.now()),
+            "timestamp": call["at"],
             "method": call["method"],
             "path": call["path"],
             "page_id": call.get("page_id"),
@@ -218,15 +225,37 @@ def mask_token(token: str) -> str:
     return token[:4] + "…" if len(token) > 8 else "…"
 
 
-async def _read_params(request: Request) -> GraphParams:
+class _Headers:
+    """The few request headers the Graph surface reads, found in one pass."""
+
+    __slots__ = ("authorization", "content_length", "content_type", "explain")
+
+    def __init__(self, scope: Scope) -> None:
+        self.content_type = ""
+        self.content_length = ""
+        self.authorization: str | None = None
+        self.explain = False
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.lower()
+            if name == b"content-type":
+                self.content_type = raw_value.decode("latin-1")
+            elif name == b"content-length":
+                self.content_length = raw_value.decode("latin-1")
+            elif name == b"authorization":
+                self.authorization = raw_value.decode("latin-1")
+            elif name == EXPLAIN_REQUEST_HEADER_BYTES:
+                self.explain = True
+
+
+async def _read_params(request: Request, headers: _Headers) -> GraphParams:
     """Read the body within the size limit (without reading past it), then collect params."""
-    content_type = request.headers.get("content-type", "")
+    content_type = headers.content_type
     limit = (
         limits.MAX_MULTIPART_BYTES
-        if content_type.lower().startswith("multipart/")
+        if content_type[:10].lower() == "multipart/"
         else limits.MAX_BODY_BYTES
     )
-    declared = request.headers.get("content-length", "")
+    declared = headers.content_length
     if declared.isdigit() and int(declared) > limit:
         raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
     chunks: list[bytes] = []
@@ -239,6 +268,6 @@ async def _read_params(request: Request) -> GraphParams:
     return collect(
         request.scope.get("query_string", b""),
         content_type,
-        b"".join(chunks),
-        request.headers.get("authorization"),
+        chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        headers.authorization,
     )

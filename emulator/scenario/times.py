@@ -60,8 +60,7 @@ def resolve(text: str, base: datetime) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a `Z`, as the control API reports times."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def to_millis(value: datetime) -> int:

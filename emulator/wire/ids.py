@@ -5,7 +5,12 @@ from __future__ import annotations
 import base64
 import itertools
 import os
+import random
 import threading
+
+# Ids need to look random and never repeat, not to be secret: a generator seeded once from the
+# OS costs no system call per id.
+_random = random.Random(os.urandom(32))
 
 
 class IdFactory:
@@ -20,20 +25,20 @@ class IdFactory:
             return next(self._counter)
 
     def message_id(self) -> str:
-        """`m_` + 86 base64url characters, as current Send API message ids (512 random bits:
+        """`m_` + 86 base64url characters, as current Send API message ids (512 pseudo-random bits:
         a collision is not a practical possibility)."""
-        return "m_" + base64.urlsafe_b64encode(os.urandom(64)).decode("ascii").rstrip("=")
+        return "m_" + base64.urlsafe_b64encode(_random.randbytes(64)).decode("ascii").rstrip("=")
 
     def numeric_id(self, digits: int = 16) -> str:
         """A decimal id (attachment ids, synthetic PSIDs): never starts with 0."""
         serial = str(self._next()).rjust(6, "0")
-        head = str(int.from_bytes(os.urandom(8), "big"))[: digits - len(serial) - 1]
+        head = str(_random.getrandbits(64))[: digits - len(serial) - 1]
         return "1" + head.rjust(digits - len(serial) - 1, "0") + serial
 
 
 def trace_ids() -> tuple[str, str, str]:
     """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars)."""
-    raw = base64.urlsafe_b64encode(os.urandom(78)).decode("ascii")
+    raw = base64.urlsafe_b64encode(_random.randbytes(78)).decode("ascii")
     fbtrace = "A" + raw[:22]
     trace = raw[22:33]
     debug = base64.b64encode(raw[33:99].encode("ascii")).decode("ascii")[:88]

@@ -56,7 +56,8 @@ def collect(query: bytes, content_type: str, body: bytes, authorization: str | N
             notes.append(f"body ignored: {exc}")
     for name in OBJECT_PARAMS.intersection(values):
         values[name] = decode_object(values[name])
-    values = _strip_nulls(values, 0)
+    if _has_nulls(values):  # the copy is only made when there is something to drop
+        values = _strip_nulls(values)
     token = values.pop(TOKEN_PARAM, None)
     if not isinstance(token, str) or not token:
         token = _bearer(authorization)
@@ -146,33 +147,34 @@ def _listify(value: object) -> object:
     return items
 
 
-def _strip_nulls(value: dict[str, object], depth: int) -> dict[str, object]:
-    """Drop keys whose value is JSON null (Graph treats them as unset) and bound the nesting."""
-    if depth > limits.MAX_NESTING:
-        raise catalog.MALFORMED_BODY()
-    out: dict[str, object] = {}
-    for key, child in value.items():
-        if child is None:
-            continue
-        if isinstance(child, dict):
-            child = _strip_nulls(child, depth + 1)
-        elif isinstance(child, list):
-            child = _strip_list(child, depth + 1)
-        out[key] = child
-    return out
+def _has_nulls(values: dict[str, object]) -> bool:
+    """Whether any JSON null is present; refuses nesting deeper than MAX_NESTING (so nothing
+    downstream, from the journal to webhooks, meets a structure it cannot walk)."""
+    found = False
+    stack: list[tuple[dict[str, object] | list[object], int]] = [(values, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.MAX_NESTING:
+            raise catalog.MALFORMED_BODY()
+        for child in node.values() if isinstance(node, dict) else node:
+            if child is None:
+                found = True
+            elif isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return found
 
 
-def _strip_list(value: list[object], depth: int) -> list[object]:
-    if depth > limits.MAX_NESTING:
-        raise catalog.MALFORMED_BODY()
-    out: list[object] = []
-    for child in value:
-        if isinstance(child, dict):
-            child = _strip_nulls(child, depth + 1)
-        elif isinstance(child, list):
-            child = _strip_list(child, depth + 1)
-        out.append(child)
-    return out
+def _strip_nulls(value: dict[str, object]) -> dict[str, object]:
+    """Drop keys whose value is JSON null: Graph treats them as unset. Depth is already bounded."""
+    return {key: _strip(child) for key, child in value.items() if child is not None}
+
+
+def _strip(value: object) -> object:
+    if isinstance(value, dict):
+        return _strip_nulls(value)
+    if isinstance(value, list):
+        return [_strip(item) for item in value]
+    return value
 
 
 def _bearer(authorization: str | None) -> str | None:
