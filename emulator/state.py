@@ -8,6 +8,7 @@ interleave inside an update.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,6 +84,10 @@ class World:
     _request_seq: Iterator[int] = field(init=False)
     ids: IdFactory = field(default_factory=IdFactory)
     listeners: list[Listener] = field(default_factory=list)
+    # Records live until reset; re-scanning them makes every full garbage collection slower
+    # (tens of ms of p99). A server process freezes them every N records (gc.freeze: they are
+    # then never scanned; being free of cycles, they are still freed by reference counting).
+    freeze_every: int = 0
 
     def __post_init__(self) -> None:
         self._build()
@@ -160,8 +165,10 @@ class World:
         return entry
 
     def record_request(self, entry: dict[str, Any]) -> None:
-        entry["id"] = next(self._request_seq)
+        entry["id"] = number = next(self._request_seq)
         self.journal.append(entry)
+        if self.freeze_every and number % self.freeze_every == 0:
+            gc.freeze()
 
     def person_writes(self, page: PageState, psid: str, text: str) -> dict[str, Any]:
         """The person sends the page a message now: opens their window, adds them if new."""
