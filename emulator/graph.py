@@ -96,7 +96,8 @@ class GraphEndpoint:
         page_id = resolve_node(node, grant, method)
         call["page_id"] = page_id
         app = world.scenario.app
-        if app.require_appsecret_proof:
+        # Graph checks a proof whenever one is sent, and demands one when the app requires it.
+        if app.require_appsecret_proof or "appsecret_proof" in params.values:
             check_appsecret_proof(
                 grant.token,
                 params.values.get("appsecret_proof"),

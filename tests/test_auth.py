@@ -182,6 +182,9 @@ def test_appsecret_proof_with_time() -> None:
         assert client.post("/v21.0/me/messages", params=params, json=BODY).status_code == 200
 
 
-def test_appsecret_proof_not_required_is_ignored(client: TestClient) -> None:
+def test_appsecret_proof_is_checked_even_when_not_required(client: TestClient) -> None:
     params = {"access_token": "PAGE_TOKEN", "appsecret_proof": "whatever"}
+    refused = client.post("/v21.0/me/messages", params=params, json=BODY)
+    assert graph_error(refused)["message"] == "Invalid appsecret_proof provided in the API argument"
+    params["appsecret_proof"] = proof("PAGE_TOKEN")
     assert client.post("/v21.0/me/messages", params=params, json=BODY).status_code == 200

@@ -159,7 +159,7 @@ APPSECRET_PROOF_INVALID = ErrorSpec(
     "appsecret_proof_invalid",
     100,
     "Invalid appsecret_proof provided in the API argument",
-    "appsecret_proof must equal hex(HMAC-SHA256(app secret, access token))",
+    "appsecret_proof, whenever sent, equals hex(HMAC-SHA256(app secret, access token))",
     f"{D_SEC}; {REF} §1.4 (facebookarchive/php-graph-sdk#26)",
     "O",
     type=GRAPH_METHOD,
