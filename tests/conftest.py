@@ -73,6 +73,24 @@ def graph_error(response: httpx.Response) -> dict[str, Any]:
     return error
 
 
+def assert_refused(client: TestClient, response: httpx.Response, rule: str) -> dict[str, Any]:
+    """The response is the catalog error `rule` (status, code, subcode, type, message), and the
+    journal names that rule. Returns the error object."""
+    from emulator.wire import catalog
+
+    spec = catalog.BY_KEY[rule]
+    error = graph_error(response)
+    assert response.status_code == spec.status, error
+    assert (error["code"], error.get("error_subcode"), error["type"]) == (
+        spec.code,
+        spec.subcode,
+        spec.type,
+    ), error
+    assert error["message"].startswith(spec.message.split("{")[0]), error["message"]
+    assert client.get("/_emulator/requests").json()["data"][-1]["rule"] == rule
+    return error
+
+
 class LiveServer:
     """A real `send-api-emulator serve --port 0` process, reset between tests."""
 

@@ -7,7 +7,16 @@ import hashlib
 import hmac
 
 import pytest
-from conftest import IN_WINDOW, PAGE, TEST_SCENARIO, graph_error, make_client, send, text_to
+from conftest import (
+    IN_WINDOW,
+    PAGE,
+    TEST_SCENARIO,
+    assert_refused,
+    graph_error,
+    make_client,
+    send,
+    text_to,
+)
 from starlette.testclient import TestClient
 
 from emulator.wire import catalog
@@ -66,13 +75,7 @@ def test_token_refusals(
 ) -> None:
     response = send(client, BODY, token=token, path=path)
     spec = catalog.BY_KEY[rule]
-    error = graph_error(response)
-    assert response.status_code == spec.status
-    assert (error["code"], error.get("error_subcode"), error["type"]) == (
-        spec.code,
-        spec.subcode,
-        spec.type,
-    )
+    error = assert_refused(client, response, rule)
     if message is not None:
         assert error["message"] == message
     if spec.type == "OAuthException":

@@ -16,12 +16,11 @@ from conftest import (
     IN_WINDOW,
     LONG_AGO,
     NEVER_WROTE,
+    assert_refused,
     graph_error,
     send,
 )
 from starlette.testclient import TestClient
-
-from emulator.wire import catalog
 
 FEEDBACK = {
     "attachment": {
@@ -147,14 +146,7 @@ def test_policy(client: TestClient, body: dict[str, Any], token: str, rule: str 
     if rule is None:
         assert response.status_code == 200, response.text
         return
-    spec = catalog.BY_KEY[rule]
-    error = graph_error(response)
-    assert (response.status_code, error["code"], error.get("error_subcode")) == (
-        spec.status,
-        spec.code,
-        spec.subcode,
-    ), error
-    assert client.get("/_emulator/requests").json()["data"][-1]["rule"] == rule
+    assert_refused(client, response, rule)
 
 
 @pytest.mark.parametrize(
