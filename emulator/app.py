@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 
 from emulator.control.routes import error_response
 from emulator.control.routes import routes as control_routes
@@ -14,23 +14,29 @@ from emulator.graph import GraphEndpoint
 from emulator.scenario.model import Scenario
 from emulator.state import World
 
-
-async def _control_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        return error_response(405, f"{request.method} is not allowed on {request.url.path}")
-    return error_response(exc.status_code, f"no control endpoint {request.url.path}")
+CONTROL_PREFIX = "/_emulator"
 
 
 def create_app(scenario: Scenario) -> Starlette:
     """An emulator with its own state: as many as you like, in-process or on ports."""
     world = World(scenario)
+    graph = GraphEndpoint(world)
+
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        """Control API misses answer in JSON; anything else that no route took (a request
+        target like `*` or `http://host/path`) is Graph's to answer."""
+        assert isinstance(exc, HTTPException)
+        path = request.scope["path"]
+        if not path.startswith(CONTROL_PREFIX + "/"):
+            return await graph.handle(request)
+        if exc.status_code == 405:
+            return error_response(405, f"{request.method} is not allowed on {path}")
+        return error_response(exc.status_code, f"no control endpoint {path}")
+
+    control = Router(control_routes(world), redirect_slashes=False)
     app = Starlette(
-        routes=[
-            Mount("/_emulator", routes=control_routes(world)),
-            Route("/{path:path}", GraphEndpoint(world)),
-        ],
-        exception_handlers={HTTPException: _control_http_error},
+        routes=[Mount(CONTROL_PREFIX, app=control), Route("/{path:path}", graph)],
+        exception_handlers={HTTPException: not_routed},
     )
     app.state.world = world
     return app

@@ -7,6 +7,7 @@ import argparse
 import gc
 import json
 import logging
+import math
 import os
 import socket
 import sys
@@ -79,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
     port_text = _setting(args.port, "EMULATOR_PORT", str(DEFAULT_PORT))
     scenario_path = _setting(args.scenario, "EMULATOR_SCENARIO", "")
     level = _setting(args.log_level, "EMULATOR_LOG_LEVEL", "info").upper()
-    if not port_text.isdigit() or int(port_text) > 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or int(port_text) > 65535:
         return _fail(f"--port must be a number from 0 to 65535, got {port_text!r}")
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         return _fail(f"--log-level must be debug, info, warning or error, got {level.lower()!r}")
@@ -183,7 +184,8 @@ def _ready(args: argparse.Namespace) -> int:
     port = os.environ.get("EMULATOR_PORT") or str(DEFAULT_PORT)
     base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
     url = f"{base}/_emulator/health"
-    deadline = time.monotonic() + max(args.wait, 0.0)
+    wait = args.wait if math.isfinite(args.wait) else 0.0
+    deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:

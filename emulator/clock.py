@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from emulator.rules import limits
 
 
 class Clock:
@@ -23,9 +26,25 @@ class Clock:
         return self._base() + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
-        self._offset += delta
-        return self.now()
+        """Move forward; ValueError (and no change) if that leaves the supported range."""
+        return self.set(_checked(lambda: self.now() + delta))
 
     def set(self, instant: datetime) -> datetime:
+        """Jump to `instant`; ValueError (and no change) if it is out of the supported range."""
+        if instant.tzinfo is None:
+            raise ValueError("the time needs a UTC offset, e.g. 2026-01-05T09:00:00Z")
+        if not limits.CLOCK_MIN <= instant <= limits.CLOCK_MAX:
+            raise ValueError(
+                f"the clock stays between {limits.CLOCK_MIN.date()} and {limits.CLOCK_MAX.date()}"
+            )
         self._offset = instant - self._base()
         return self.now()
+
+
+def _checked(compute: Callable[[], datetime]) -> datetime:
+    try:
+        return compute()
+    except OverflowError:
+        raise ValueError(
+            f"the clock stays between {limits.CLOCK_MIN.date()} and {limits.CLOCK_MAX.date()}"
+        ) from None

@@ -27,6 +27,7 @@ from emulator.rules.send import parse_send
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.wire import catalog
+from emulator.wire.body import read_limited
 from emulator.wire.errors import GraphError
 from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
@@ -52,15 +53,16 @@ class GraphEndpoint:
         method: str = scope["method"]
         path: str = scope["path"]
         headers = _Headers(scope)
-        world = self.world
-        now = world.clock.now()
-        call: dict[str, Any] = {"method": method, "path": path, "at": format_instant(now)}
+        call: dict[str, Any] = {"method": method, "path": path}
         version = limits.LATEST_VERSION
         try:
             route = parse_path(path)
             version = route.version
             params = await _read_params(request, headers)
             call["params"] = params
+            # the clock is read once the body is in: a control call may have moved it meanwhile
+            now = self.world.clock.now()
+            call["at"] = format_instant(now)
             payload = self._dispatch(method, route.node, route.edge, version, params, call, now)
             response = success(payload, version)
             self._journal(call, 200, payload, None)
@@ -93,8 +95,6 @@ class GraphEndpoint:
         if node is None:
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         grant = authenticate(params.token, node, world.grants, now)
-        page_id = resolve_node(node, grant, method)
-        call["page_id"] = page_id
         app = world.scenario.app
         # Graph checks a proof whenever one is sent, and demands one when the app requires it.
         if app.require_appsecret_proof or "appsecret_proof" in params.values:
@@ -104,6 +104,8 @@ class GraphEndpoint:
                 app.secret,
                 params.values.get("appsecret_time"),
             )
+        page_id = resolve_node(node, grant, method)
+        call["page_id"] = page_id
         page = world.pages[page_id]
         if edge is None:
             if method == "GET":
@@ -111,6 +113,8 @@ class GraphEndpoint:
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         if edge != "messages":
             raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
+        if method == "GET":
+            raise catalog.READ_NOT_SUPPORTED(path="path")
         if method != "POST":
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
 
@@ -147,8 +151,8 @@ class GraphEndpoint:
             if request.is_reusable:
                 attachment_id = world.ids.numeric_id(15)
                 payload["attachment_id"] = attachment_id
-        if target.activity is not None:
-            target.activity.replied = True
+        if target.activity is not None and not request.is_sender_action:
+            target.activity.replied = True  # the one private reply is a message
         world.record_send(
             {
                 "message_id": message_id,
@@ -188,7 +192,7 @@ class GraphEndpoint:
                 ]
             notes = params.notes
         entry: dict[str, Any] = {
-            "timestamp": call["at"],
+            "timestamp": call.get("at") or format_instant(world.clock.now()),
             "method": call["method"],
             "path": call["path"],
             "page_id": call.get("page_id"),
@@ -213,12 +217,18 @@ class GraphEndpoint:
             log.info(
                 "%s %s page=%s recipient=%s -> %d %s",
                 call["method"],
-                call["path"],
+                _loggable(call["path"]),
                 call.get("page_id") or "-",
-                call.get("recipient") or "-",
+                _loggable(call.get("recipient") or "-"),
                 status,
                 outcome,
             )
+
+
+def _loggable(text: str) -> str:
+    """User text in a log line: one line, bounded, control characters escaped."""
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def mask_token(token: str) -> str:
@@ -256,19 +266,12 @@ async def _read_params(request: Request, headers: _Headers) -> GraphParams:
         if content_type[:10].lower() == "multipart/"
         else limits.MAX_BODY_BYTES
     )
-    declared = headers.content_length
-    if declared.isdigit() and int(declared) > limit:
+    body = await read_limited(request.stream(), headers.content_length, limit)
+    if body is None:
         raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
-        chunks.append(chunk)
     return collect(
         request.scope.get("query_string", b""),
         content_type,
-        chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        body,
         headers.authorization,
     )

@@ -90,14 +90,14 @@ class World:
     freeze_every: int = 0
 
     def __post_init__(self) -> None:
-        self._build()
+        self._build(self.scenario)
 
-    def _build(self) -> None:
-        scenario = self.scenario
-        self.clock = Clock(scenario.clock.start)
-        base = self.clock.now()
-        self.pages = {page.id: self._page(page, base) for page in scenario.pages}
-        self.grants = {
+    def _build(self, scenario: Scenario) -> None:
+        """Everything is computed first and assigned last: a failure changes nothing."""
+        clock = Clock(scenario.clock.start)
+        base = clock.now()
+        pages = {page.id: self._page(page, base) for page in scenario.pages}
+        grants = {
             token.token: Grant(
                 token.token,
                 page.id,
@@ -108,6 +108,10 @@ class World:
             for page in scenario.pages
             for token in page.tokens
         }
+        self.scenario = scenario
+        self.clock = clock
+        self.pages = pages
+        self.grants = grants
         self.outbox = []
         self.journal = []
         self._send_seq = itertools.count(1)
@@ -142,13 +146,13 @@ class World:
 
     def reset(self) -> None:
         """Back to the scenario's initial state; relative times count from now again."""
-        self._build()
+        self._build(self.scenario)
         self.emit("reset", {})
 
     def load(self, scenario: Scenario) -> None:
-        """Replace the scenario (already validated) and reset."""
-        self.scenario = scenario
-        self.reset()
+        """Replace the scenario (already validated) and reset; on failure nothing changes."""
+        self._build(scenario)
+        self.emit("reset", {})
 
     def emit(self, event: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhook delivery, UI) what happened; they must not raise."""

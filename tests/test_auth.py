@@ -191,3 +191,59 @@ def test_appsecret_proof_is_checked_even_when_not_required(client: TestClient) -
     assert graph_error(refused)["message"] == "Invalid appsecret_proof provided in the API argument"
     params["appsecret_proof"] = proof("PAGE_TOKEN")
     assert client.post("/v21.0/me/messages", params=params, json=BODY).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body_token",
+    [None, "", 42],
+    ids=["null in the body", "empty in the body", "number in the body"],
+)
+def test_a_body_token_that_is_not_set_leaves_the_query_token(
+    client: TestClient, body_token: object
+) -> None:
+    body = {**BODY, "access_token": body_token}
+    response = client.post("/v21.0/me/messages", params={"access_token": "PAGE_TOKEN"}, json=body)
+    assert response.status_code == 200, response.text
+
+
+def test_body_token_wins_over_query_token(client: TestClient) -> None:
+    body = {**BODY, "access_token": "NO_PERMISSION_TOKEN"}
+    response = client.post("/v21.0/me/messages", params={"access_token": "PAGE_TOKEN"}, json=body)
+    assert graph_error(response)["code"] == 230
+
+
+def test_null_in_the_body_does_not_unset_a_query_parameter(client: TestClient) -> None:
+    body = {**BODY, "messaging_type": None}
+    params = {"access_token": "PAGE_TOKEN", "messaging_type": "UPDATE"}
+    assert client.post("/v21.0/me/messages", params=params, json=body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "proof", ["é", "\u0661\u0662", "x" * 5000], ids=["accent", "digits", "long"]
+)
+def test_odd_appsecret_proofs_are_just_invalid(client: TestClient, proof: str) -> None:
+    params = {"access_token": "PAGE_TOKEN", "appsecret_proof": proof}
+    response = client.post("/v21.0/me/messages", params=params, json=BODY)
+    assert_refused(client, response, "appsecret_proof_invalid")
+
+
+def test_appsecret_proof_is_checked_before_the_page() -> None:
+    with make_client(PROOF_SCENARIO) as client:
+        response = send(client, BODY, path="/v21.0/120000000000001/messages")
+        assert_refused(client, response, "appsecret_proof_missing")
+
+
+def test_user_text_in_www_authenticate_is_capped(client: TestClient) -> None:
+    body = {**BODY, "messaging_type": "X" * 200_000}
+    response = send(client, body)
+    assert len(response.headers["www-authenticate"]) < 600
+    assert len(graph_error(response)["message"]) > 200_000
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("/v21.0/\u0661\u0661/messages", 803), ("/v21.0/\u00b2/messages", 803)],
+    ids=["Arabic-Indic digits", "superscript two"],
+)
+def test_only_ascii_digits_are_ids(client: TestClient, path: str, code: int) -> None:
+    assert graph_error(send(client, BODY, path=path))["code"] == code

@@ -157,6 +157,7 @@ def test_ready(live: str) -> None:
     result = run("ready", "--url", closed, "--wait", "0.3")
     assert result.returncode == 1
     assert "is not ready" in result.stderr
+    assert run("ready", "--url", closed, "--wait", "nan", timeout=20).returncode == 1
 
 
 def test_version_and_help() -> None:

@@ -9,13 +9,22 @@ import pytest
 from conftest import IN_7_DAYS, IN_WINDOW, PAGE, TEST_SCENARIO, send, text_to
 from starlette.testclient import TestClient
 
+NAN = float("nan")
+
 
 def state(client: TestClient) -> dict[str, Any]:
-    """Everything a rejected call must leave alone."""
+    """Everything a rejected call must leave alone (people and windows: through the world)."""
+    world = client.app.state.world  # type: ignore[attr-defined]
     return {
         "clock": client.get("/_emulator/clock").json(),
         "messages": client.get("/_emulator/messages").json(),
+        "journal": client.get("/_emulator/requests").json(),
         "scenario": client.get("/_emulator/scenario").json(),
+        "people": {
+            page_id: {psid: (p.last_message, p.blocked) for psid, p in page.people.items()}
+            for page_id, page in world.pages.items()
+        },
+        "tokens": sorted(world.grants),
     }
 
 
@@ -95,6 +104,19 @@ def test_clock_set_and_advance(client: TestClient) -> None:
         ("POST", "/_emulator/clock", {"advance": "1h", "set": "2026-01-01T00:00:00Z"}),
         ("POST", "/_emulator/clock", {"advance": 3600}),
         ("POST", "/_emulator/clock", [1]),
+        ("POST", "/_emulator/clock", {"set": "9999-12-31T23:59:59Z"}),
+        ("POST", "/_emulator/clock", {"advance": "99999999999999d"}),
+        ("POST", "/_emulator/clock", {"advance": "36501d"}),
+        ("POST", "/_emulator/clock", {"advance": NAN}),
+        (
+            "PUT",
+            "/_emulator/scenario",
+            {
+                "version": 1,
+                "pages": [{"id": "2", "tokens": [{"token": "T", "expires": "-99999999999d"}]}],
+            },
+        ),
+        ("GET", "/_emulator/messages/", None),
         ("POST", f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", {"text": ""}),
         ("POST", f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", {"txt": "hi"}),
         ("POST", f"/_emulator/pages/{PAGE}/users/not-a-psid/messages", {"text": "hi"}),
@@ -112,6 +134,12 @@ def test_clock_set_and_advance(client: TestClient) -> None:
         "advance and set",
         "advance a number",
         "body not an object",
+        "clock set past the supported range",
+        "advance overflowing",
+        "advance more than 100 years",
+        "advance NaN",
+        "scenario with an overflowing relative time",
+        "trailing slash",
         "person writes empty text",
         "person writes unknown key",
         "psid not numeric",
@@ -126,8 +154,12 @@ def test_clock_set_and_advance(client: TestClient) -> None:
 def test_rejected_control_calls_change_nothing(
     client: TestClient, method: str, path: str, body: Any
 ) -> None:
+    send(client, text_to(IN_WINDOW))  # something in the journal and outbox to keep
     before = state(client)
-    response = client.request(method, path, json=body)
+    if isinstance(body, dict) and body.get("advance") is NAN:
+        response = client.request(method, path, content=b'{"advance": NaN}')
+    else:
+        response = client.request(method, path, json=body)
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"] == "application/json"
     assert response.json()["error"]["message"]
@@ -183,3 +215,28 @@ def test_rules_ledger_lists_every_catalog_entry(client: TestClient) -> None:
     rules = client.get("/_emulator/rules").json()["data"]
     assert {r["rule"] for r in rules} == set(catalog.BY_KEY)
     assert all(r["source"] and r["confidence"] in ("D", "O", "I") for r in rules)
+
+
+def test_clock_set_without_offset_means_utc(client: TestClient) -> None:
+    answer = client.post("/_emulator/clock", json={"set": "2026-01-05T12:00:00"}).json()
+    assert answer["now"] == "2026-01-05T12:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    "target", ["*", "http://example.test/v21.0/me/messages"], ids=["asterisk", "absolute form"]
+)
+def test_odd_request_targets_get_graph_answers(live: str, target: str) -> None:
+    """Request targets no route matches are Graph's to answer, not the control API's."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(f"OPTIONS {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"application/json" in head
+    assert b'"fbtrace_id"' in body
+    assert b"control endpoint" not in body

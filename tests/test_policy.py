@@ -336,3 +336,53 @@ class TestRecipientKinds:
         assert send(client, body).status_code == 200
         client.post("/_emulator/reset")
         assert send(client, body).status_code == 200
+
+
+def test_sender_action_does_not_use_up_the_private_reply(client: TestClient) -> None:
+    recipient = {"comment_id": "110000000000001_3000000000000001"}
+    assert send(client, {"recipient": recipient, "sender_action": "mark_seen"}).status_code == 200
+    message = {"recipient": recipient, "messaging_type": "RESPONSE", "message": {"text": "hi"}}
+    assert send(client, message).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "token", "rule"),
+    [
+        (to("2999999999999999", "MESSAGE_TAG", "HUMAN_AGENT"), "PAGE_TOKEN", "no_matching_user"),
+        (
+            to(IN_7_DAYS, "MESSAGE_TAG", "HUMAN_AGENT"),
+            "NO_PERMISSION_TOKEN",
+            "permission_pages_messaging",
+        ),
+        (to("1780000000000009", "MESSAGE_TAG", "ACCOUNT_UPDATE"), "IG_TOKEN", "no_matching_user"),
+        (to(BLOCKED, "MESSAGE_TAG", "HUMAN_AGENT"), "PAGE_TOKEN", "human_agent_permission"),
+    ],
+    ids=[
+        "unknown PSID before the tag's permission",
+        "pages_messaging before the tag",
+        "unknown IGSID before Instagram's tag rule",
+        "the tag's permission before the block",
+    ],
+)
+def test_check_order(client: TestClient, body: dict[str, Any], token: str, rule: str) -> None:
+    """Recipient resolution, then permissions, then window and tag, then the person (§7.6)."""
+    assert_refused(client, send(client, body, token=token), rule)
+
+
+def test_retired_tag_after_recipient_resolution() -> None:
+    from conftest import TEST_SCENARIO, make_client
+
+    text = TEST_SCENARIO.read_text().replace("2026-01-05T09:00:00Z", "2026-05-05T09:00:00Z")
+    with make_client(text) as client:
+        unknown = send(
+            client, to("2999999999999999", "MESSAGE_TAG", "ACCOUNT_UPDATE"), token="AGENT_TOKEN"
+        )
+        assert_refused(client, unknown, "no_matching_user")
+        known = send(client, to(LONG_AGO, "MESSAGE_TAG", "ACCOUNT_UPDATE"), token="AGENT_TOKEN")
+        assert_refused(client, known, "tag_retired")
+
+
+def test_feedback_template_type_matches_in_any_case(client: TestClient) -> None:
+    upper = {"attachment": {"type": "template", "payload": {"template_type": "CUSTOMER_FEEDBACK"}}}
+    body = to(IN_7_DAYS, "MESSAGE_TAG", "CUSTOMER_FEEDBACK", **upper)
+    assert send(client, body).status_code == 200

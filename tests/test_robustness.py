@@ -189,8 +189,10 @@ def verb(method: str) -> Case:
     )
 
 
+READ = "(#100) For field 'messages': The parameter user_id is required"
 ROUTES = [
-    *(verb(method) for method in ("GET", "DELETE", "PUT", "PATCH", "OPTIONS", "FOO")),
+    bad("method-get", {"params": TOKEN}, READ, method="GET", error_type="OAuthException"),
+    *(verb(method) for method in ("DELETE", "PUT", "PATCH", "OPTIONS", "FOO")),
     route("extra-segment", SEND + "/extra", UNKNOWN_PATH + "/messages/extra"),
     route("malformed-version", "/v2.80/me/messages", UNKNOWN_PATH + "/me/messages"),
     route("unknown-alias", "/v21.0/foobar/messages", ALIAS, 803, status=404),

@@ -391,3 +391,37 @@ def test_accepted_message_is_recorded_as_sent(client: TestClient) -> None:
 def test_rejected_sends_are_not_recorded(client: TestClient) -> None:
     send(client, msg(text="a" * 2001))
     assert client.get("/_emulator/messages").json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "rule"),
+    [
+        ({"persona_id": "abc"}, "persona_id_invalid"),
+        ({"persona_id": {"id": 1}}, "persona_id_invalid"),
+        ({"persona_id": 1234567890}, None),
+        ({"reply_to": {"mid": 5}}, "reply_to_invalid"),
+        ({"reply_to": {"mid": "m_1", "is_self_reply": True}}, "invalid_keys"),
+        ({"reply_to": {"mid": "m_1"}}, None),
+        ({"recipient": {"id": "\u0661\u0662"}}, "recipient_id_invalid"),
+    ],
+    ids=[
+        "persona_id not an id",
+        "persona_id an object",
+        "persona_id a number",
+        "reply_to mid not a string",
+        "reply_to unknown key",
+        "reply_to valid",
+        "recipient id in Arabic-Indic digits",
+    ],
+)
+def test_optional_parameters(client: TestClient, extra: dict[str, Any], rule: str | None) -> None:
+    response = send(client, {**msg(text="hi"), **extra})
+    if rule is None:
+        assert response.status_code == 200, response.text
+    else:
+        assert_refused(client, response, rule)
+
+
+def test_invalid_tag_beside_a_sender_action_is_refused(client: TestClient) -> None:
+    body = {"recipient": R, "sender_action": "typing_on", "tag": "NOPE"}
+    assert_refused(client, send(client, body), "tag_invalid")

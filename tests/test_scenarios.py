@@ -177,3 +177,60 @@ def test_hostile_yaml_is_refused_quickly(text: str, expected: str) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_text(text, "evil.yaml")
     assert expected in " ".join(caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (MINIMAL.replace("version: 1", "version: true"), "version"),
+        (MINIMAL + "    users: [{psid: '2', blocked: 'yes'}]\n", "blocked"),
+        (MINIMAL + "    users: [{psid: '2', last_message: '+1d'}]\n", "must not be in the future"),
+        (
+            MINIMAL
+            + "    comments: [{id: '1_2', created: '-1h'}]\n"
+            + "    posts: [{id: '1_2', created: '-1h'}]\n",
+            "posts[0]: duplicate",
+        ),
+        (MINIMAL.replace("[{token: T}]", "[{token: T, expires: '-99999999999d'}]"), "too long"),
+        (
+            MINIMAL.replace("[{token: T}]", "[{token: T, expires: '9999-01-01T00:00:00Z'}]"),
+            "outside",
+        ),
+        (MINIMAL.replace('id: "1"', 'id: "\u00b2"'), "numeric id"),
+    ],
+    ids=[
+        "version true",
+        "blocked as a string",
+        "a person writing in the future",
+        "comment and post share an id",
+        "overflowing relative time",
+        "time past the clock's range",
+        "superscript digit id",
+    ],
+)
+def test_strict_scenario_values(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, "s.yaml")
+    assert expected in " ".join(caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_unquoted_yaml_times_are_utc_whatever_the_machine_zone(
+    monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        text = (
+            "version: 1\nclock: {start: 2026-01-05}\n"
+            "pages:\n  - id: '1'\n    tokens: [{token: T}]\n"
+            "    users: [{psid: '2', last_message: 2026-01-04 08:30:00}]\n"
+        )
+        world = World(load_text(text, "t"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert world.clock.now() == datetime(2026, 1, 5, tzinfo=UTC)
+    assert world.pages["1"].people["2"].last_message == datetime(2026, 1, 4, 8, 30, tzinfo=UTC)

@@ -19,9 +19,10 @@ from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import World
 from emulator.wire import catalog, jsontext
+from emulator.wire.body import read_limited
+from emulator.wire.ids import is_numeric_id
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
-MAX_CONTROL_BODY = 1024 * 1024
 
 
 class ControlError(Exception):
@@ -108,7 +109,7 @@ def routes(world: World) -> list[Route]:
         page = world.pages.get(page_id)
         if page is None:
             raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
-        if not psid.isdigit():
+        if not is_numeric_id(psid):
             raise ControlError(400, f"a PSID is numeric, got {psid!r}")
         body = await _json_object(request)
         unknown = set(body) - {"text"}
@@ -169,14 +170,12 @@ def routes(world: World) -> list[Route]:
         }
 
     async def _body(request: Request) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_CONTROL_BODY:
-                raise ControlError(413, f"body larger than {MAX_CONTROL_BODY} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        limit = limits.MAX_CONTROL_BODY_BYTES
+        declared = request.headers.get("content-length", "")
+        body = await read_limited(request.stream(), declared, limit)
+        if body is None:
+            raise ControlError(413, f"body larger than {limit} bytes")
+        return body
 
     async def _json_object(request: Request) -> dict[str, Any]:
         raw = await _body(request)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from emulator.rules import limits
 from emulator.state import Grant
 from emulator.wire import catalog
+from emulator.wire.ids import is_numeric_id
 
 # Graph words token expiry in Menlo Park time: "Wednesday, 14-Feb-18 18:00:00 PST".
 _PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -36,7 +37,7 @@ def resolve_node(node: str, grant: Grant, method: str) -> str:
     """`me` is the token's page; a page id must be that page; anything else is refused."""
     if node == "me" or node == grant.page_id:
         return grant.page_id
-    if not node.isdigit():
+    if not is_numeric_id(node):
         raise catalog.UNKNOWN_ALIAS(path="node", node=node)
     raise catalog.UNSUPPORTED_REQUEST(path="node", method=method.lower(), node=node)
 
@@ -49,7 +50,8 @@ def check_appsecret_proof(
         raise catalog.APPSECRET_PROOF_MISSING(path="appsecret_proof")
     message = token if appsecret_time is None else f"{token}|{appsecret_time}"
     expected = hmac.new(app_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-    if not isinstance(proof, str) or not hmac.compare_digest(proof.lower(), expected):
+    given = proof.lower().encode("utf-8") if isinstance(proof, str) else b""
+    if not hmac.compare_digest(given, expected.encode("ascii")):
         raise catalog.APPSECRET_PROOF_INVALID(path="appsecret_proof")
 
 

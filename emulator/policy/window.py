@@ -1,8 +1,9 @@
 """May this page message this person now, this way? Windows, tags, blocks, private replies.
 
 Pure: the page state, the grant and `now` are passed in; nothing is changed here. The order
-follows the reference's §7.6: tag retirement, recipient resolution, permissions, window and
-tag, then the person's own state.
+follows the reference's §7.6: recipient resolution, permissions, then window and tag (tag
+retirement, Instagram's one tag, the Human Agent permission, the feedback template, the 24-hour
+and 7-day windows), then the person's own state (blocked).
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from datetime import date, datetime
 from emulator.policy.auth import check_messaging_permissions
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
-from emulator.state import Activity, Grant, PageState, Person
+from emulator.state import Activity, Grant, PageState
 from emulator.wire import catalog
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Whom an allowed send reaches: the PSID to answer with (None for user_ref/phone)."""
+    """Whom an allowed send reaches: the PSID to answer with (None for user_ref/phone), and
+    the comment or post a private reply uses up."""
 
     recipient_id: str | None
-    person: Person | None = None
     activity: Activity | None = None
 
 
@@ -36,71 +37,82 @@ def check_send(
     unknown_psid: str = "no_matching_user",
 ) -> Target:
     """The target of an allowed send, or the refusal the real API gives."""
-    tag = request.tag
-    if tag is not None:
-        if page.instagram and tag not in limits.INSTAGRAM_TAGS:
-            raise catalog.INSTAGRAM_TAG(path="tag")
-        if tag in limits.RETIRED_TAGS and now.date() >= tag_retirement:
-            raise catalog.TAG_RETIRED(path="tag")
-
     recipient = request.recipient
-    if recipient.kind in ("comment_id", "post_id"):
+    kind = recipient.kind
+    blocked = False
+    window_from: datetime | None = None
+    windowed = True  # private replies and phone-number sends have their own allowance
+
+    if kind in ("comment_id", "post_id"):
         activity = page.activities.get(recipient.value)
-        if activity is None or activity.kind != recipient.kind:
-            raise catalog.PRIVATE_REPLY_UNKNOWN(
-                path=f"recipient.{recipient.kind}", field=recipient.kind
-            )
-        check_messaging_permissions(grant, recipient.kind)
+        if activity is None or activity.kind != kind:
+            raise catalog.PRIVATE_REPLY_UNKNOWN(path=f"recipient.{kind}", field=kind)
+        check_messaging_permissions(grant, kind)
         if activity.replied:
-            raise catalog.PRIVATE_REPLY_DONE(path=f"recipient.{recipient.kind}")
+            raise catalog.PRIVATE_REPLY_DONE(path=f"recipient.{kind}")
         if now - activity.created > limits.PRIVATE_REPLY_WINDOW:
-            raise catalog.PRIVATE_REPLY_EXPIRED(path=f"recipient.{recipient.kind}")
-        return Target(activity.author_psid, activity=activity)
-
-    if recipient.kind == "phone_number":
-        check_messaging_permissions(grant, recipient.kind)
-        return Target(None)
-
-    if recipient.kind == "user_ref":
-        created = page.user_refs.get(recipient.value, False)
-        if created is False:
+            raise catalog.PRIVATE_REPLY_EXPIRED(path=f"recipient.{kind}")
+        target = Target(activity.author_psid, activity)
+        windowed = False
+    elif kind == "phone_number":
+        check_messaging_permissions(grant, kind)
+        target = Target(None)
+        windowed = False
+    elif kind == "user_ref":
+        if recipient.value not in page.user_refs:
             raise catalog.NO_MATCHING_USER(path="recipient.user_ref")
-        check_messaging_permissions(grant, recipient.kind)
+        check_messaging_permissions(grant, kind)
         # The checkbox plugin opt-in opens a standard window from when it was created.
-        _check_window(request, page, grant, created if isinstance(created, datetime) else None, now)
-        return Target(None)
+        window_from = page.user_refs[recipient.value]
+        target = Target(None)
+    else:
+        person = page.people.get(recipient.value)
+        if person is None:
+            unknown = catalog.CANNOT_SEND_TO_ID if unknown_psid == "cannot_send_to_id" else None
+            raise (unknown or catalog.NO_MATCHING_USER)(path="recipient.id")
+        check_messaging_permissions(grant, kind)
+        window_from = person.last_message
+        blocked = person.blocked
+        target = Target(person.psid)
 
-    person = page.people.get(recipient.value)
-    if person is None:
-        unknown = catalog.CANNOT_SEND_TO_ID if unknown_psid == "cannot_send_to_id" else None
-        raise (unknown or catalog.NO_MATCHING_USER)(path="recipient.id")
-    check_messaging_permissions(grant, recipient.kind)
-    _check_window(request, page, grant, person.last_message, now)
-    if person.blocked:
+    _check_tag(request, page, grant, now, tag_retirement)
+    if windowed:
+        _check_window(request, page, window_from, now)
+    if blocked:
         raise catalog.PERSON_UNAVAILABLE(path="recipient.id")
-    return Target(person.psid, person=person)
+    return target
+
+
+def _check_tag(
+    request: SendRequest, page: PageState, grant: Grant, now: datetime, retirement: date
+) -> None:
+    """What a tag itself allows, whatever the window."""
+    tag = request.tag
+    if tag is None:
+        return
+    if page.instagram and tag not in limits.INSTAGRAM_TAGS:
+        raise catalog.INSTAGRAM_TAG(path="tag")
+    if tag in limits.RETIRED_TAGS and now.date() >= retirement:
+        raise catalog.TAG_RETIRED(path="tag")
+    if tag == "HUMAN_AGENT" and limits.PERMISSION_HUMAN_AGENT not in grant.permissions:
+        raise catalog.HUMAN_AGENT_PERMISSION(path="tag")
+    if tag == "CUSTOMER_FEEDBACK" and (request.template_type or "").lower() != "customer_feedback":
+        raise catalog.CUSTOMER_FEEDBACK_TEMPLATE(path="message.attachment.payload.template_type")
 
 
 def _check_window(
-    request: SendRequest,
-    page: PageState,
-    grant: Grant,
-    last_message: datetime | None,
-    now: datetime,
+    request: SendRequest, page: PageState, last_message: datetime | None, now: datetime
 ) -> None:
-    """RESPONSE, UPDATE and sender actions need 24 h; HUMAN_AGENT and CUSTOMER_FEEDBACK 7 days."""
+    """RESPONSE, UPDATE and sender actions need 24 h; HUMAN_AGENT and CUSTOMER_FEEDBACK 7 days;
+    the other tags none."""
     outside = catalog.OUTSIDE_WINDOW_INSTAGRAM if page.instagram else catalog.OUTSIDE_WINDOW
     elapsed = None if last_message is None else now - last_message
-    tag = request.tag if request.messaging_type == "MESSAGE_TAG" else None
+    tag = request.tag
     if tag is None:
         if elapsed is None or elapsed > limits.STANDARD_WINDOW:
-            raise outside(
-                path="messaging_type" if not request.is_sender_action else "sender_action"
-            )
-        return
-    if tag == "HUMAN_AGENT" and limits.PERMISSION_HUMAN_AGENT not in grant.permissions:
-        raise catalog.HUMAN_AGENT_PERMISSION(path="tag")
-    if tag == "CUSTOMER_FEEDBACK" and request.template_type != "customer_feedback":
-        raise catalog.CUSTOMER_FEEDBACK_TEMPLATE(path="message.attachment.payload.template_type")
-    if tag in limits.EXTENDED_WINDOW_TAGS and (elapsed is None or elapsed > limits.EXTENDED_WINDOW):
+            where = "sender_action" if request.is_sender_action else "messaging_type"
+            raise outside(path=where)
+    elif tag in limits.EXTENDED_WINDOW_TAGS and (
+        elapsed is None or elapsed > limits.EXTENDED_WINDOW
+    ):
         raise outside(path="tag")

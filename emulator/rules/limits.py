@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 # message content (SEED-DE: text "auf 2.000 Zeichen beschränkt"; metadata "weniger als 1.000")
 TEXT_MAX = 2000
@@ -45,6 +45,15 @@ PERMISSION_MESSAGING = "pages_messaging"
 PERMISSION_PHONE_NUMBER = "pages_messaging_phone_number"
 PERMISSION_HUMAN_AGENT = "human_agent"
 TASK_MESSAGE = "MESSAGE"
+
+# the emulated clock stays in a range every date computation can handle
+CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_MAX = datetime(9000, 1, 1, tzinfo=UTC)
+MAX_RELATIVE_TIME = timedelta(days=36500)  # scenario offsets like -3d: at most 100 years
+
+# the control API and the explanations the emulator adds to Graph's answers
+MAX_CONTROL_BODY_BYTES = 1024 * 1024
+MAX_HEADER_TEXT = 512  # user text echoed in WWW-Authenticate / X-Emulator-* is cut here
 
 # the wire: what one request may weigh and how deep its JSON may nest (emulator limits)
 MAX_BODY_BYTES = 1024 * 1024

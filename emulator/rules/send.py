@@ -7,21 +7,20 @@ broken, as a catalog error carrying the JSON path. Pure: no clock, no state.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from emulator.rules import limits
 from emulator.rules.request import Recipient, SendRequest
 from emulator.wire import catalog
+from emulator.wire.ids import is_activity_id, is_numeric_id
 
 RECIPIENT_KEYS = frozenset({*limits.RECIPIENT_IDENTIFIERS, "name"})
 MESSAGE_KEYS = frozenset({"text", "attachment", "quick_replies", "metadata"})
 ATTACHMENT_KEYS = frozenset({"type", "payload"})
 QUICK_REPLY_KEYS = frozenset({"content_type", "title", "payload", "image_url"})
 NAME_KEYS = frozenset({"first_name", "last_name"})
-_NUMERIC_ID = re.compile(r"\d{1,32}")
-_ACTIVITY_ID = re.compile(r"\d{1,32}(_\d{1,32})?")
+REPLY_TO_KEYS = frozenset({"mid"})
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
 
@@ -63,7 +62,7 @@ def parse_send(
             messaging_type, limits.MESSAGING_TYPES, catalog.MESSAGING_TYPE_INVALID, "messaging_type"
         )
     tag = _parse_tag(values.get("tag"), messaging_type, sender_action is not None)
-    persona_id = _optional_string(values.get("persona_id"), "persona_id")
+    persona_id = _persona_id(values.get("persona_id"))
 
     if sender_action is not None:
         action = _sender_action(sender_action)
@@ -86,9 +85,7 @@ def parse_send(
     if messaging_type == "MESSAGE_TAG" and tag is None:
         raise catalog.TAG_REQUIRED(path="tag")
     parsed = parse_message(message, truncate_titles=quick_reply_title == "truncate")
-    reply_to = values.get("reply_to")
-    if reply_to is not None and not (isinstance(reply_to, dict) and reply_to.get("mid")):
-        raise catalog.PARAM_NOT_JSON(path="reply_to", name="reply_to")
+    reply_to = _reply_to(values.get("reply_to"))
     return SendRequest(
         recipient=recipient,
         messaging_type=messaging_type,
@@ -115,8 +112,8 @@ def parse_recipient(value: Any) -> Recipient:
     raw = value[kind]
     if kind in ("id", "comment_id", "post_id"):
         text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        pattern = _NUMERIC_ID if kind == "id" else _ACTIVITY_ID
-        if not isinstance(text, str) or not pattern.fullmatch(text):
+        valid = is_numeric_id if kind == "id" else is_activity_id
+        if not isinstance(text, str) or not valid(text):
             raise catalog.RECIPIENT_ID_INVALID(path=f"recipient.{kind}", field=kind)
     else:
         text = raw
@@ -256,10 +253,12 @@ def _quick_replies(replies: Any, truncate_titles: bool) -> None:
 
 
 def _parse_tag(value: Any, messaging_type: str | None, is_action: bool) -> str | None:
-    if value is None or is_action:
+    if value is None:
         return None
     if not isinstance(value, str) or value.upper() not in limits.TAGS:
         raise catalog.TAG_INVALID(path="tag")
+    if is_action:  # a sender action is not a tagged message: a valid tag beside it is moot
+        return None
     if messaging_type != "MESSAGE_TAG":
         raise catalog.TAG_WITHOUT_MESSAGE_TAG(path="messaging_type")
     return value.upper()
@@ -300,13 +299,24 @@ def _got(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _optional_string(value: Any, path: str) -> str | None:
+def _persona_id(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise catalog.PARAM_NOT_JSON(path=path, name=path)
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not is_numeric_id(text):
+        raise catalog.PERSONA_ID_INVALID(path="persona_id")
+    return text
+
+
+def _reply_to(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise catalog.PARAM_NOT_JSON(path="reply_to", name="reply_to")
+    _no_unknown_keys(value, REPLY_TO_KEYS, "reply_to", "reply_to")
+    mid = value.get("mid")
+    if not isinstance(mid, str) or not mid:
+        raise catalog.REPLY_TO_INVALID(path="reply_to.mid")
     return value
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from emulator.rules import limits
-from emulator.scenario.times import check_time, format_instant, parse_instant
+from emulator.scenario.times import as_utc, check_time, format_instant, parse_instant
+from emulator.wire.ids import is_activity_id, is_numeric_id
 
 PERMISSIONS = (
     limits.PERMISSION_MESSAGING,
@@ -34,7 +35,7 @@ WEBHOOK_FIELDS = (
 def _numeric_id(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if isinstance(value, str) and not value.isdigit():
+    if isinstance(value, str) and not is_numeric_id(value):
         raise ValueError(f"must be a numeric id string, got {value!r}")
     return value
 
@@ -42,24 +43,40 @@ def _numeric_id(value: Any) -> Any:
 def _activity_id(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if isinstance(value, str) and not value.replace("_", "").isdigit():
+    if isinstance(value, str) and not is_activity_id(value):
         raise ValueError(f"must be an id like '<page id>_<number>', got {value!r}")
     return value
 
 
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be the number 1")
+    return value
+
+
 def _time(value: Any) -> Any:
-    if isinstance(value, datetime):  # YAML reads unquoted timestamps as datetimes
-        return format_instant(value if value.tzinfo else value.replace(tzinfo=None))
+    if isinstance(value, date):  # YAML reads unquoted timestamps as (naive) datetimes or dates
+        return format_instant(as_utc(value))
     if isinstance(value, str):
         return check_time(value)
     return value
 
 
+def _past_time(value: Any) -> Any:
+    value = _time(value)
+    if isinstance(value, str) and value.startswith("+"):
+        raise ValueError(f"must not be in the future, got {value!r}")
+    return value
+
+
 def _instant(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value
+    if isinstance(value, date):
+        return as_utc(value)
     if isinstance(value, str):
-        return parse_instant(value)
+        text = value.strip()
+        if text[:1] in "+-":
+            raise ValueError("clock.start is an absolute time, e.g. 2026-01-05T09:00:00Z")
+        return parse_instant(text)
     return value
 
 
@@ -84,6 +101,17 @@ TimeSpec = Annotated[
         }
     ),
 ]
+PastTimeSpec = Annotated[
+    str,
+    BeforeValidator(_past_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 timestamp, or relative to the scenario start: -90s, -1h, -3d",
+            "pattern": r"^(-(\d+[smhdw])+|\d{4}-.*)$",
+        }
+    ),
+]
 Instant = Annotated[
     datetime,
     BeforeValidator(_instant),
@@ -104,7 +132,7 @@ class ClockSpec(_Model):
 class AppSpec(_Model):
     id: NumericId = "100000000000001"
     secret: str = Field("dev-app-secret", min_length=1)
-    require_appsecret_proof: bool = False
+    require_appsecret_proof: StrictBool = False
 
 
 class WebhookSpec(_Model):
@@ -124,20 +152,20 @@ class UserSpec(_Model):
     psid: NumericId
     first_name: str | None = None
     last_name: str | None = None
-    last_message: TimeSpec | None = None
-    blocked: bool = False
+    last_message: PastTimeSpec | None = None
+    blocked: StrictBool = False
 
 
 class UserRefSpec(_Model):
     ref: str = Field(min_length=1)
-    created: TimeSpec | None = None
+    created: PastTimeSpec | None = None
 
 
 class ActivitySpec(_Model):
     """A comment on a page post, or a visitor post: the target of one private reply."""
 
     id: ActivityId
-    created: TimeSpec
+    created: PastTimeSpec
     author_psid: NumericId | None = None
 
 
@@ -162,7 +190,7 @@ class BehaviourSpec(_Model):
 
 
 class Scenario(_Model):
-    version: Literal[1]
+    version: Annotated[Literal[1], BeforeValidator(_no_bool)]
     name: str | None = None
     description: str | None = None
     clock: ClockSpec = ClockSpec()
@@ -186,13 +214,14 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
             if token.token in seen_tokens:
                 problems.append((path, f"token already used at {seen_tokens[token.token]}"))
             seen_tokens.setdefault(token.token, path)
+        activities: set[str] = set()  # comments and posts share one id space
         for key, items in (
             ("users", [u.psid for u in page.users]),
             ("user_refs", [r.ref for r in page.user_refs]),
             ("comments", [c.id for c in page.comments]),
             ("posts", [c.id for c in page.posts]),
         ):
-            seen: set[str] = set()
+            seen = activities if key in ("comments", "posts") else set()
             for i, ident in enumerate(items):
                 if ident in seen:
                     problems.append((f"pages[{p}].{key}[{i}]", f"duplicate {ident!r}"))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from emulator.rules import limits
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_RELATIVE = re.compile(r"[+-](\d+[smhdw])+")
+_RELATIVE = re.compile(r"[+-](\d{1,12}[smhdw])+")
 _DURATION_PART = re.compile(r"(\d+)([smhdw])")
-_DURATION = re.compile(r"(\d+[smhdw])+")
+_DURATION = re.compile(r"(\d{1,12}[smhdw])+")
+MAX_DURATION_SECONDS = int(limits.MAX_RELATIVE_TIME.total_seconds())
 
 
 def parse_instant(text: str) -> datetime:
@@ -17,9 +20,20 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return as_utc(value)
+
+
+def as_utc(value: datetime | date) -> datetime:
+    """A date or datetime as an aware UTC datetime (YAML gives naive ones: they mean UTC),
+    within the clock's range."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if not limits.CLOCK_MIN <= value <= limits.CLOCK_MAX:
+        raise ValueError(
+            f"{value.isoformat()} is outside {limits.CLOCK_MIN.year}..{limits.CLOCK_MAX.year}"
+        )
+    return value
 
 
 def parse_duration(text: str) -> timedelta:
@@ -28,6 +42,8 @@ def parse_duration(text: str) -> timedelta:
     if not _DURATION.fullmatch(text):
         raise ValueError(f"not a duration: {text!r} (expected e.g. 90s, 30m, 25h, 3d, 1d12h)")
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"duration too long: {text!r} (at most {MAX_DURATION_SECONDS // 86400}d)")
     return timedelta(seconds=seconds)
 
 
@@ -39,14 +55,16 @@ def check_time(text: str) -> str:
     """Validate a scenario time (instant or relative); return it normalised."""
     text = text.strip()
     if is_relative(text):
+        parse_duration(text[1:])  # bounded, so resolving it can never overflow
         return text
     try:
-        return format_instant(parse_instant(text))
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(
             f"not a time: {text!r} (expected ISO 8601 like 2026-01-05T09:00:00Z, "
             "or relative to the start like -90s, -1h, -3d, +60d)"
         ) from None
+    return format_instant(as_utc(value))
 
 
 def resolve(text: str, base: datetime) -> datetime:
@@ -61,7 +79,3 @@ def resolve(text: str, base: datetime) -> datetime:
 def format_instant(value: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a `Z`, as the control API reports times."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def to_millis(value: datetime) -> int:
-    return int(value.timestamp() * 1000)

@@ -64,13 +64,21 @@ UNSUPPORTED_REQUEST = ErrorSpec(
     subcode=33,
     type=GRAPH_METHOD,
 )
+READ_NOT_SUPPORTED = ErrorSpec(
+    "read_not_supported",
+    100,
+    "(#100) For field 'messages': The parameter user_id is required",
+    "the messages edge cannot be read (Lesen: not on this endpoint)",
+    f"{SEED_DE}; {REF} §1.1 (the observed GET answer, Charca/bootbot#61)",
+    "O",
+)
 METHOD_NOT_SUPPORTED = ErrorSpec(
     "method_not_supported",
     100,
     "Unsupported {method} request.",
-    "the messages edge cannot be read, updated or deleted (Lesen/Aktualisieren/Löschen: "
-    "not on this endpoint)",
-    f"{SEED_DE}; maiha/facebook.cr#3 (edge refusing reads)",
+    "the messages edge cannot be updated or deleted (Aktualisieren/Löschen: not on this "
+    "endpoint); other methods are not Graph's",
+    f"{SEED_DE}; maiha/facebook.cr#3 (an edge refusing a method)",
     "O",
     type=GRAPH_METHOD,
 )
@@ -83,6 +91,23 @@ BODY_TOO_LARGE = ErrorSpec(
     f"{REF} §4.1 (25 MB attachment limit); emulator limit, real string unknown",
     "I",
     status=413,
+)
+PERSONA_ID_INVALID = ErrorSpec(
+    "persona_id_invalid",
+    100,
+    '(#100) Param persona_id must be a valid ID string (e.g., "123")',
+    "persona_id is the numeric id of a persona",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/personas; ID-string pattern of recipient[id]",
+    "I",
+)
+REPLY_TO_INVALID = ErrorSpec(
+    "reply_to_invalid",
+    100,
+    "(#100) Param reply_to[mid] must be a non-empty UTF-8 encoded string",
+    'reply_to is {"mid": "<message id>"}',
+    f"{D_SEND} (reply_to); string pattern of O-SENDAS",
+    "I",
 )
 MALFORMED_BODY = ErrorSpec(
     "malformed_body",
@@ -189,14 +214,14 @@ TASK_MESSAGE = ErrorSpec(
     "the token must belong to someone who can perform the MESSAGE task on the page",
     f"{SEED_DE} (MESSAGE-Aufgabe); observed Graph string for an insufficient page role",
     "I",
-    status=403,
 )
 HUMAN_AGENT_PERMISSION = ErrorSpec(
     "human_agent_permission",
     100,
     '(#100) Cannot tag messages with "HUMAN_AGENT" without prior approval.',
     "the HUMAN_AGENT tag needs the Human Agent permission (human_agent) from App Review",
-    f"{SEED_DE} (Human Agent-Berechtigung ... App Review); observed live 2026 (100/2018276)",
+    f"{SEED_DE} (Human Agent-Berechtigung ... App Review); integrations' tests quoting the "
+    f"live 2026 refusal (100/2018276); an open question in {REF} §14 q1",
     "O",
     subcode=2018276,
 )
@@ -352,9 +377,9 @@ TAG_REQUIRED = ErrorSpec(
     100,
     "(#100) Tag is required",
     "messaging_type MESSAGE_TAG needs a tag",
-    f"{SEED_DE} (MESSAGE_TAG ... mit einem Nachrichten-Tag); observed code 100/2018199 in "
-    "an integration's error notes (full text unverified)",
-    "O",
+    f"{SEED_DE} (MESSAGE_TAG ... mit einem Nachrichten-Tag); code 100/2018199 from an "
+    "integration's error notes (full text unverified)",
+    "I",
     subcode=2018199,
 )
 TAG_RETIRED = ErrorSpec(

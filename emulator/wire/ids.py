@@ -6,6 +6,7 @@ import base64
 import itertools
 import os
 import random
+import re
 import threading
 
 # Ids need to look random and never repeat, not to be secret: a generator seeded once from the
@@ -13,8 +14,22 @@ import threading
 _random = random.Random(os.urandom(32))
 
 
+_NUMERIC_ID = re.compile(r"[0-9]{1,32}")
+_ACTIVITY_ID = re.compile(r"[0-9]{1,32}(_[0-9]{1,32})?")
+
+
+def is_numeric_id(text: str) -> bool:
+    """A Graph id: ASCII digits only (str.isdigit would take '²' or Arabic-Indic digits)."""
+    return _NUMERIC_ID.fullmatch(text) is not None
+
+
+def is_activity_id(text: str) -> bool:
+    """A comment or post id: `<page id>_<number>` or a plain id."""
+    return _ACTIVITY_ID.fullmatch(text) is not None
+
+
 class IdFactory:
-    """Makes unique ids: a counter in the leading bytes guarantees uniqueness, random fills."""
+    """Makes ids: message ids from a seeded generator, numeric ids ending in a counter."""
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)

@@ -32,36 +32,42 @@ class GraphParams:
 
 
 def collect(query: bytes, content_type: str, body: bytes, authorization: str | None) -> GraphParams:
-    """Merge query and body parameters (the body wins) and find the access token."""
+    """Merge query and body parameters (the body wins, but a JSON null in it means "not set")
+    and find the access token: body, then query, then the Authorization header."""
     notes: list[str] = []
     files: list[FilePart] = []
     try:
-        values = _assemble(_parse_pairs(query))
+        from_query = _assemble(_parse_pairs(query))
     except ValueError:
-        values = {}
+        from_query = {}
         notes.append("query string is not UTF-8: ignored")
+    from_body: dict[str, object] = {}
     media_type = content_type.split(";", 1)[0].strip().lower()
     if body:
         try:
             if media_type == "application/json":
-                values.update(_parse_json_object(body))
+                from_body = _parse_json_object(body)
             elif media_type == "application/x-www-form-urlencoded":
-                values.update(_assemble(_parse_pairs(body)))
+                from_body = _assemble(_parse_pairs(body))
             elif media_type == "multipart/form-data":
                 fields, files = parse_multipart(content_type, body)
-                values.update(_assemble(list(fields.items())))
+                from_body = _assemble(list(fields.items()))
             else:
                 notes.append(f"body in Content-Type {media_type or '(none)'!r}: not read")
         except ValueError as exc:
             notes.append(f"body ignored: {exc}")
-    for name in OBJECT_PARAMS.intersection(values):
-        values[name] = decode_object(values[name])
-    if _has_nulls(values):  # the copy is only made when there is something to drop
-        values = _strip_nulls(values)
-    token = values.pop(TOKEN_PARAM, None)
-    if not isinstance(token, str) or not token:
-        token = _bearer(authorization)
-    return GraphParams(values, token, files, notes)
+    token = None
+    values: dict[str, object] = {}
+    for source in (from_query, from_body):
+        for name in OBJECT_PARAMS.intersection(source):
+            source[name] = decode_object(source[name])
+        if _has_nulls(source):  # the copy is only made when there is something to drop
+            source = _strip_nulls(source)
+        candidate = source.pop(TOKEN_PARAM, None)
+        if isinstance(candidate, str) and candidate:
+            token = candidate
+        values.update(source)
+    return GraphParams(values, token or _bearer(authorization), files, notes)
 
 
 def decode_object(value: object) -> object:
@@ -140,7 +146,7 @@ def _listify(value: object) -> object:
     if not isinstance(value, dict):
         return value
     items = {key: _listify(child) for key, child in value.items()}
-    if items and all(key.isdigit() for key in items):
+    if items and all(key.isascii() and key.isdigit() for key in items):
         indexes = sorted(int(key) for key in items)
         if indexes == list(range(len(indexes))):
             return [items[str(index)] for index in indexes]

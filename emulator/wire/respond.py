@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from emulator.rules import limits
 from emulator.wire.errors import GraphError
 from emulator.wire.ids import trace_ids
 
@@ -95,5 +96,8 @@ def www_authenticate(error: GraphError) -> str:
 
 
 def _header_safe(text: str) -> str:
-    """Header values are latin-1 on the wire; keep them printable ASCII."""
+    """Header values are latin-1 on the wire and clients cap their length: keep them printable
+    ASCII and short (user text may be echoed in an error message)."""
+    if len(text) > limits.MAX_HEADER_TEXT:
+        text = text[: limits.MAX_HEADER_TEXT - 3] + "..."
     return "".join(ch if " " <= ch <= "~" else "?" for ch in text)
