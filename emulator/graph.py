@@ -15,15 +15,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from emulator.edges import EDGES, EdgeCall
 from emulator.policy.auth import (
     authenticate,
     check_appsecret_proof,
     resolve_node,
 )
-from emulator.policy.window import Target, check_send
 from emulator.rules import limits
-from emulator.rules.request import SendRequest
-from emulator.rules.send import parse_send
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.wire import catalog
@@ -111,68 +109,10 @@ class GraphEndpoint:
             if method == "GET":
                 return {"name": page.spec.name, "id": page.id}
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
-        if edge != "messages":
+        handler = EDGES.get(edge)
+        if handler is None:
             raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
-        if method == "GET":
-            raise catalog.READ_NOT_SUPPORTED(path="path")
-        if method != "POST":
-            raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
-
-        behaviour = world.scenario.behaviour
-        request = parse_send(
-            params.values,
-            missing_messaging_type=behaviour.missing_messaging_type,
-            quick_reply_title=behaviour.quick_reply_title,
-        )
-        call["recipient"] = request.recipient.value
-        target = check_send(
-            request,
-            page,
-            grant,
-            now,
-            tag_retirement=behaviour.tag_retirement_date,
-            unknown_psid=behaviour.unknown_psid,
-        )
-        return self._accept(request, target, page_id, version, now_iso=call["at"])
-
-    def _accept(
-        self, request: SendRequest, target: Target, page_id: str, version: str, now_iso: str
-    ) -> dict[str, Any]:
-        """Record the accepted send and build its answer."""
-        world = self.world
-        payload: dict[str, Any] = {}
-        if target.recipient_id is not None:
-            payload["recipient_id"] = target.recipient_id
-        message_id = None
-        attachment_id = None
-        if not request.is_sender_action:
-            message_id = world.ids.message_id()
-            payload["message_id"] = message_id
-            if request.is_reusable:
-                attachment_id = world.ids.numeric_id(15)
-                payload["attachment_id"] = attachment_id
-        if target.activity is not None and not request.is_sender_action:
-            target.activity.replied = True  # the one private reply is a message
-        world.record_send(
-            {
-                "message_id": message_id,
-                "page_id": page_id,
-                "recipient": request.recipient.as_sent,
-                "recipient_id": target.recipient_id,
-                "messaging_type": request.messaging_type,
-                "tag": request.tag,
-                "notification_type": request.notification_type,
-                "message": request.message,
-                "sender_action": request.sender_action,
-                "payload": request.payload,
-                "persona_id": request.persona_id,
-                "reply_to": request.reply_to,
-                "attachment_id": attachment_id,
-                "api_version": version,
-                "timestamp": now_iso,
-            }
-        )
-        return payload
+        return handler(EdgeCall(world, method, version, params, grant, page, now, call["at"], call))
 
     def _journal(
         self, call: dict[str, Any], status: int, body: dict[str, Any], error: GraphError | None

@@ -44,11 +44,28 @@ class Activity:
 
 
 @dataclass(slots=True)
+class SavedAttachment:
+    """An asset a page saved (Attachment Upload API, or a send with is_reusable): its id is
+    usable in later sends from that page only."""
+
+    id: str
+    page_id: str
+    type: str  # audio | file | image | video
+    created: str  # ISO 8601 on the emulated clock
+    url: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    data: bytes | None = None  # uploaded bytes, kept for the control API
+
+
+@dataclass(slots=True)
 class PageState:
     spec: PageSpec
     people: dict[str, Person]
     user_refs: dict[str, datetime | None]
     activities: dict[str, Activity]
+    attachments: dict[str, SavedAttachment] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -386,3 +386,14 @@ def test_feedback_template_type_matches_in_any_case(client: TestClient) -> None:
     upper = {"attachment": {"type": "template", "payload": {"template_type": "CUSTOMER_FEEDBACK"}}}
     body = to(IN_7_DAYS, "MESSAGE_TAG", "CUSTOMER_FEEDBACK", **upper)
     assert send(client, body).status_code == 200
+
+
+def test_reusable_attachment_is_usable_by_its_page_only(client: TestClient) -> None:
+    image = {"type": "image", "payload": {"url": "https://x.test/a.png", "is_reusable": True}}
+    saved = send(client, to(IN_WINDOW, attachment=image)).json()["attachment_id"]
+    again = {"type": "image", "payload": {"attachment_id": saved}}
+    assert send(client, to(IN_WINDOW, attachment=again)).status_code == 200
+    other = to("2100000000000001", attachment=again)
+    assert_refused(client, send(client, other, token="OTHER_TOKEN"), "attachment_not_owned")
+    unknown = {"type": "image", "payload": {"attachment_id": "1234567890"}}
+    assert_refused(client, send(client, to(IN_WINDOW, attachment=unknown)), "attachment_not_owned")

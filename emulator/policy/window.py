@@ -75,6 +75,9 @@ def check_send(
         blocked = person.blocked
         target = Target(person.psid)
 
+    for attachment_id in request.attachment_ids:
+        if attachment_id not in page.attachments:
+            raise catalog.ATTACHMENT_NOT_OWNED(path="message.attachment.payload.attachment_id")
     _check_tag(request, page, grant, now, tag_retirement)
     if windowed:
         _check_window(request, page, window_from, now)

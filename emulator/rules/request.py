@@ -30,6 +30,7 @@ class SendRequest:
     reply_to: dict[str, Any] | None = None
     template_type: str | None = None
     is_reusable: bool = False
+    attachment_ids: tuple[str, ...] = ()  # saved assets the message refers to
 
     @property
     def is_sender_action(self) -> bool:

@@ -97,6 +97,7 @@ def parse_send(
         reply_to=reply_to,
         template_type=parsed.template_type,
         is_reusable=parsed.is_reusable,
+        attachment_ids=parsed.attachment_ids,
     )
 
 
@@ -132,12 +133,19 @@ def parse_recipient(value: Any) -> Recipient:
 class ParsedMessage:
     """The message as sent, plus what the policy needs to know of its content."""
 
-    __slots__ = ("is_reusable", "message", "template_type")
+    __slots__ = ("attachment_ids", "is_reusable", "message", "template_type")
 
-    def __init__(self, message: dict[str, Any], template_type: str | None, is_reusable: bool):
+    def __init__(
+        self,
+        message: dict[str, Any],
+        template_type: str | None,
+        is_reusable: bool,
+        attachment_ids: tuple[str, ...] = (),
+    ):
         self.message = message
         self.template_type = template_type
         self.is_reusable = is_reusable
+        self.attachment_ids = attachment_ids
 
 
 def parse_message(value: Any, *, truncate_titles: bool = False) -> ParsedMessage:
@@ -157,19 +165,21 @@ def parse_message(value: Any, *, truncate_titles: bool = False) -> ParsedMessage
         raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
     if text is not None and len(text) > limits.TEXT_MAX:
         raise catalog.TEXT_TOO_LONG(path="message.text")
-    template_type, is_reusable = (None, False)
+    template_type: str | None = None
+    is_reusable = False
+    attachment_ids: tuple[str, ...] = ()
     if attachment is not None:
-        template_type, is_reusable = _attachment(attachment)
+        template_type, is_reusable, attachment_ids = _attachment(attachment)
     if "metadata" in value:
         metadata = value["metadata"]
         if not isinstance(metadata, str) or len(metadata) >= limits.METADATA_LIMIT:
             raise catalog.METADATA_INVALID(path="message.metadata")
     if "quick_replies" in value:
         _quick_replies(value["quick_replies"], truncate_titles)
-    return ParsedMessage(value, template_type, is_reusable)
+    return ParsedMessage(value, template_type, is_reusable, attachment_ids)
 
 
-def _attachment(attachment: Any) -> tuple[str | None, bool]:
+def _attachment(attachment: Any) -> tuple[str | None, bool, tuple[str, ...]]:
     """The attachment envelope: type and payload (content rules of each type come later)."""
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
@@ -193,7 +203,9 @@ def _attachment(attachment: Any) -> tuple[str | None, bool]:
             )
         is_reusable = flag
     template_type = payload.get("template_type") if kind.lower() == "template" else None
-    return (template_type if isinstance(template_type, str) else None), is_reusable
+    saved = payload.get("attachment_id")
+    ids = (str(saved),) if isinstance(saved, str | int) and not isinstance(saved, bool) else ()
+    return (template_type if isinstance(template_type, str) else None), is_reusable, ids
 
 
 def _quick_replies(replies: Any, truncate_titles: bool) -> None:

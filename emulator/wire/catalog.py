@@ -619,6 +619,16 @@ INSTAGRAM_TAG = ErrorSpec(
     f"{SEED_DE} (Nicht verfügbar für die Instagram Messaging-API); {REF} §11",
     "I",
 )
+ATTACHMENT_NOT_OWNED = ErrorSpec(
+    "attachment_not_owned",
+    100,
+    "(#100) Possible invalid ID or you do not own the attachment.",
+    "an attachment_id is one this page saved (ids are private to the page that uploaded them)",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    f"send-messages/saving-assets (100/2018074); {REF} §4.1",
+    "D",
+    subcode=2018074,
+)
 PERSON_UNAVAILABLE = ErrorSpec(
     "person_unavailable",
     551,

@@ -1,0 +1,14 @@
+"""Graph edges the emulator serves, one module each: `EDGES` maps an edge name to its handler.
+
+`graph.py` authenticates, resolves the page and hands an `EdgeCall` to the handler; a handler
+checks the method, applies its rules and policy, changes state and returns the answer body.
+"""
+
+from __future__ import annotations
+
+from emulator.edges.base import EdgeCall, EdgeHandler
+from emulator.edges.messages import messages
+
+EDGES: dict[str, EdgeHandler] = {"messages": messages}
+
+__all__ = ["EDGES", "EdgeCall", "EdgeHandler"]

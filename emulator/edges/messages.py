@@ -1,0 +1,90 @@
+"""POST /{page}/messages: the Send API. Rules, then policy, then the record and the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.edges.base import EdgeCall
+from emulator.policy.window import Target, check_send
+from emulator.rules.request import SendRequest
+from emulator.rules.send import parse_send
+from emulator.state import SavedAttachment
+from emulator.wire import catalog
+
+
+def messages(call: EdgeCall) -> dict[str, Any]:
+    if call.method == "GET":
+        raise catalog.READ_NOT_SUPPORTED(path="path")
+    if call.method != "POST":
+        raise catalog.METHOD_NOT_SUPPORTED(path="path", method=call.method.lower())
+    behaviour = call.world.scenario.behaviour
+    request = parse_send(
+        call.params.values,
+        missing_messaging_type=behaviour.missing_messaging_type,
+        quick_reply_title=behaviour.quick_reply_title,
+    )
+    call.journal["recipient"] = request.recipient.value
+    target = check_send(
+        request,
+        call.page,
+        call.grant,
+        call.now,
+        tag_retirement=behaviour.tag_retirement_date,
+        unknown_psid=behaviour.unknown_psid,
+    )
+    return accept(call, request, target)
+
+
+def save_sent_attachment(call: EdgeCall, request: SendRequest) -> str:
+    """`is_reusable: true` on a send saves the asset for this page and answers its id."""
+    message = request.message or {}
+    attachment = message.get("attachment") or {}
+    payload = attachment.get("payload") or {}
+    url = payload.get("url")
+    saved = SavedAttachment(
+        id=call.world.ids.numeric_id(15),
+        page_id=call.page.id,
+        type=str(attachment.get("type", "")).lower(),
+        created=call.now_iso,
+        url=url if isinstance(url, str) else None,
+    )
+    call.page.attachments[saved.id] = saved
+    return saved.id
+
+
+def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, Any]:
+    """Record the accepted send and build its answer."""
+    world = call.world
+    payload: dict[str, Any] = {}
+    if target.recipient_id is not None:
+        payload["recipient_id"] = target.recipient_id
+    message_id = None
+    attachment_id = None
+    if not request.is_sender_action:
+        message_id = world.ids.message_id()
+        payload["message_id"] = message_id
+        if request.is_reusable:
+            attachment_id = save_sent_attachment(call, request)
+            payload["attachment_id"] = attachment_id
+    if target.activity is not None and not request.is_sender_action:
+        target.activity.replied = True  # the one private reply is a message
+    world.record_send(
+        {
+            "message_id": message_id,
+            "page_id": call.page.id,
+            "recipient": request.recipient.as_sent,
+            "recipient_id": target.recipient_id,
+            "messaging_type": request.messaging_type,
+            "tag": request.tag,
+            "notification_type": request.notification_type,
+            "message": request.message,
+            "sender_action": request.sender_action,
+            "payload": request.payload,
+            "persona_id": request.persona_id,
+            "reply_to": request.reply_to,
+            "attachment_id": attachment_id,
+            "api_version": call.version,
+            "timestamp": call.now_iso,
+        }
+    )
+    return payload
