@@ -20,14 +20,10 @@ from conftest import (
     graph_error,
     send,
 )
+from samples import sample
 from starlette.testclient import TestClient
 
-FEEDBACK = {
-    "attachment": {
-        "type": "template",
-        "payload": {"template_type": "customer_feedback", "title": "Rate us"},
-    }
-}
+FEEDBACK = sample("customer_feedback")
 
 
 def to(
@@ -383,7 +379,8 @@ def test_retired_tag_after_recipient_resolution() -> None:
 
 
 def test_feedback_template_type_matches_in_any_case(client: TestClient) -> None:
-    upper = {"attachment": {"type": "template", "payload": {"template_type": "CUSTOMER_FEEDBACK"}}}
+    upper = sample("customer_feedback")
+    upper["attachment"]["payload"]["template_type"] = "CUSTOMER_FEEDBACK"
     body = to(IN_7_DAYS, "MESSAGE_TAG", "CUSTOMER_FEEDBACK", **upper)
     assert send(client, body).status_code == 200
 

@@ -172,7 +172,7 @@ ROWS: list[tuple[str, dict[str, Any], str | None]] = [
                 "payload": {"url": "https://x.test/a.png", "is_reusable": "maybe"},
             }
         ),
-        "attachment_bool",
+        "field_not_boolean",
     ),
     (
         "attachment is_reusable as string",

@@ -22,6 +22,8 @@ def messages(call: EdgeCall) -> dict[str, Any]:
         call.params.values,
         missing_messaging_type=behaviour.missing_messaging_type,
         quick_reply_title=behaviour.quick_reply_title,
+        version=call.version,
+        has_file=any(part.name == "filedata" for part in call.params.files),
     )
     call.journal["recipient"] = request.recipient.value
     target = check_send(

@@ -78,6 +78,9 @@ def check_send(
     for attachment_id in request.attachment_ids:
         if attachment_id not in page.attachments:
             raise catalog.ATTACHMENT_NOT_OWNED(path="message.attachment.payload.attachment_id")
+    for product_id in request.product_ids:
+        if product_id not in page.spec.products:
+            raise catalog.PRODUCT_ID_INVALID(path="message.attachment.payload.elements")
     _check_tag(request, page, grant, now, tag_retirement)
     if windowed:
         _check_window(request, page, window_from, now)

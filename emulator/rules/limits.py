@@ -11,6 +11,66 @@ QUICK_REPLIES_MAX = 13
 QUICK_REPLY_TITLE_MAX = 20
 QUICK_REPLY_PAYLOAD_MAX = 1000
 
+# templates and buttons (reference §5, §6; SEED-RCPT for the receipt)
+GENERIC_ELEMENTS_MAX = 10
+TEMPLATE_TITLE_MAX = 80  # generic element title and subtitle, coupon title and subtitle
+BUTTON_TEMPLATE_TEXT_MAX = 640
+BUTTONS_MAX = 3
+BUTTON_TITLE_MAX = 20
+POSTBACK_PAYLOAD_MAX = 1000
+MEDIA_ELEMENTS_MAX = 1
+RECEIPT_ELEMENTS_MAX = 100
+PRODUCT_ELEMENTS_MAX = 10
+PRODUCT_TEMPLATE_MIN_VERSION = (8, 0)
+FEEDBACK_TITLE_MAX = 65
+FEEDBACK_SUBTITLE_MAX = 80
+FEEDBACK_BUTTON_TITLE_MAX = 20
+FEEDBACK_SCREENS_MAX = 1
+FEEDBACK_QUESTIONS_MAX = 1
+FEEDBACK_QUESTION_ID_MAX = 80
+FEEDBACK_QUESTION_TITLE_MIN = 5
+FEEDBACK_QUESTION_TITLE_MAX = 85
+FEEDBACK_PLACEHOLDER_MAX = 65
+FEEDBACK_EXPIRES_DAYS = (1, 7)
+TEMPLATE_BUTTON_TYPES = (
+    "web_url",
+    "postback",
+    "phone_number",
+    "account_link",
+    "account_unlink",
+    "game_play",
+)
+WEBVIEW_HEIGHT_RATIOS = ("compact", "tall", "full")
+WEBVIEW_SHARE_BUTTON = ("hide", "show")
+TEMPLATE_TYPES = (
+    "generic",
+    "button",
+    "media",
+    "receipt",
+    "customer_feedback",
+    "coupon",
+    "product",
+)
+RETIRED_TEMPLATE_TYPES = frozenset(
+    {
+        "list",
+        "open_graph",
+        "airline_boardingpass",
+        "airline_checkin",
+        "airline_itinerary",
+        "airline_update",
+    }
+)
+MEDIA_TYPES = ("image", "video")
+MEDIA_URL_HOSTS = ("facebook.com", "fb.com", "fb.me", "fbcdn.net")
+FEEDBACK_QUESTION_TYPES = ("csat", "nps", "ces", "free_form")
+FEEDBACK_SCORE_LABELS = ("neg_pos", "hard_easy", "dis_sat", "unlike_like", "poor_great", "none")
+FEEDBACK_SCORE_OPTIONS = {
+    "csat": ("one_to_five", "five_stars", "five_emojis"),
+    "nps": ("zero_to_ten",),
+    "ces": ("one_to_seven",),
+}
+
 # enumerations (SEED-DE, SEED-ID; sender actions react/unreact from the Jan 2026 docs)
 MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG"})
 NOTIFICATION_TYPES = frozenset({"REGULAR", "SILENT_PUSH", "NO_PUSH"})
@@ -67,3 +127,10 @@ GRAPH_VERSIONS = frozenset(
     + [f"v3.{minor}" for minor in range(4)]
     + [f"v{major}.0" for major in range(4, 27)]
 )
+
+# attachments and the Attachment Upload API (reference §4.1: every asset at most 25 MB)
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+ATTACHMENT_UPLOAD_TYPES = frozenset({"audio", "file", "image", "video"})
+UPLOAD_FILE_PART = "filedata"  # the multipart file part carrying an upload
+MULTIPART_FIELDS_MAX_BYTES = MAX_BODY_BYTES  # the text fields of a multipart body, together
+MULTIPART_SPOOL_BYTES = 1024 * 1024  # a file part beyond this is spooled to disk while read

@@ -31,6 +31,7 @@ class SendRequest:
     template_type: str | None = None
     is_reusable: bool = False
     attachment_ids: tuple[str, ...] = ()  # saved assets the message refers to
+    product_ids: tuple[str, ...] = ()  # products a product template shows
 
     @property
     def is_sender_action(self) -> bool:

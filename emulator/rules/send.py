@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.rules import limits
+from emulator.rules.fields import as_bool
 from emulator.rules.request import Recipient, SendRequest
+from emulator.rules.templates import check_media_payload, check_template
 from emulator.wire import catalog
 from emulator.wire.ids import is_activity_id, is_numeric_id
 
@@ -21,8 +24,6 @@ ATTACHMENT_KEYS = frozenset({"type", "payload"})
 QUICK_REPLY_KEYS = frozenset({"content_type", "title", "payload", "image_url"})
 NAME_KEYS = frozenset({"first_name", "last_name"})
 REPLY_TO_KEYS = frozenset({"mid"})
-_TRUE = frozenset({"true", "1"})
-_FALSE = frozenset({"false", "0"})
 
 
 def parse_send(
@@ -30,6 +31,8 @@ def parse_send(
     *,
     missing_messaging_type: str = "reject",
     quick_reply_title: str = "reject",
+    version: str = limits.LATEST_VERSION,
+    has_file: bool = False,
 ) -> SendRequest:
     """Apply the documented rules.
 
@@ -84,7 +87,12 @@ def parse_send(
         messaging_type = "RESPONSE"
     if messaging_type == "MESSAGE_TAG" and tag is None:
         raise catalog.TAG_REQUIRED(path="tag")
-    parsed = parse_message(message, truncate_titles=quick_reply_title == "truncate")
+    parsed = parse_message(
+        message,
+        truncate_titles=quick_reply_title == "truncate",
+        version=version,
+        has_file=has_file,
+    )
     reply_to = _reply_to(values.get("reply_to"))
     return SendRequest(
         recipient=recipient,
@@ -98,6 +106,7 @@ def parse_send(
         template_type=parsed.template_type,
         is_reusable=parsed.is_reusable,
         attachment_ids=parsed.attachment_ids,
+        product_ids=parsed.product_ids,
     )
 
 
@@ -130,25 +139,36 @@ def parse_recipient(value: Any) -> Recipient:
     return Recipient(kind, text, value)
 
 
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """What the policy needs to know of an attachment."""
+
+    template_type: str | None = None
+    is_reusable: bool = False
+    attachment_ids: tuple[str, ...] = ()
+    product_ids: tuple[str, ...] = ()
+
+
 class ParsedMessage:
     """The message as sent, plus what the policy needs to know of its content."""
 
-    __slots__ = ("attachment_ids", "is_reusable", "message", "template_type")
+    __slots__ = ("attachment_ids", "is_reusable", "message", "product_ids", "template_type")
 
-    def __init__(
-        self,
-        message: dict[str, Any],
-        template_type: str | None,
-        is_reusable: bool,
-        attachment_ids: tuple[str, ...] = (),
-    ):
+    def __init__(self, message: dict[str, Any], content: _Content) -> None:
         self.message = message
-        self.template_type = template_type
-        self.is_reusable = is_reusable
-        self.attachment_ids = attachment_ids
+        self.template_type = content.template_type
+        self.is_reusable = content.is_reusable
+        self.attachment_ids = content.attachment_ids
+        self.product_ids = content.product_ids
 
 
-def parse_message(value: Any, *, truncate_titles: bool = False) -> ParsedMessage:
+def parse_message(
+    value: Any,
+    *,
+    truncate_titles: bool = False,
+    version: str = limits.LATEST_VERSION,
+    has_file: bool = False,
+) -> ParsedMessage:
     """message: text or attachment (not both), metadata, quick_replies."""
     if not isinstance(value, dict) or not value:  # undecodable strings count as empty
         raise catalog.MESSAGE_EMPTY(path="message")
@@ -165,22 +185,20 @@ def parse_message(value: Any, *, truncate_titles: bool = False) -> ParsedMessage
         raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
     if text is not None and len(text) > limits.TEXT_MAX:
         raise catalog.TEXT_TOO_LONG(path="message.text")
-    template_type: str | None = None
-    is_reusable = False
-    attachment_ids: tuple[str, ...] = ()
+    content = _Content()
     if attachment is not None:
-        template_type, is_reusable, attachment_ids = _attachment(attachment)
+        content = _attachment(attachment, version, has_file)
     if "metadata" in value:
         metadata = value["metadata"]
         if not isinstance(metadata, str) or len(metadata) >= limits.METADATA_LIMIT:
             raise catalog.METADATA_INVALID(path="message.metadata")
     if "quick_replies" in value:
         _quick_replies(value["quick_replies"], truncate_titles)
-    return ParsedMessage(value, template_type, is_reusable, attachment_ids)
+    return ParsedMessage(value, content)
 
 
-def _attachment(attachment: Any) -> tuple[str | None, bool, tuple[str, ...]]:
-    """The attachment envelope: type and payload (content rules of each type come later)."""
+def _attachment(attachment: Any, version: str, has_file: bool) -> _Content:
+    """The attachment: its envelope (type, payload), then the payload's own rules."""
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
     _no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
@@ -193,19 +211,18 @@ def _attachment(attachment: Any) -> tuple[str | None, bool, tuple[str, ...]]:
     payload = attachment["payload"]
     if not isinstance(payload, dict):
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
-    is_reusable = False
-    if "is_reusable" in payload:
-        flag = as_bool(payload["is_reusable"])
-        if flag is None:
-            raise catalog.ATTACHMENT_BOOL(
-                path="message.attachment.payload.is_reusable",
-                param="message[attachment][payload][is_reusable]",
-            )
-        is_reusable = flag
-    template_type = payload.get("template_type") if kind.lower() == "template" else None
-    saved = payload.get("attachment_id")
-    ids = (str(saved),) if isinstance(saved, str | int) and not isinstance(saved, bool) else ()
-    return (template_type if isinstance(template_type, str) else None), is_reusable, ids
+    if kind.lower() == "template":
+        template_type, product_ids = check_template(payload, version)
+        saved = tuple(
+            str(element["attachment_id"])
+            for element in payload.get("elements", ())
+            if template_type == "media" and element.get("attachment_id") is not None
+        )
+        return _Content(template_type, False, saved, product_ids)
+    check_media_payload(payload, uploaded=has_file)
+    reusable = as_bool(payload.get("is_reusable", False)) is True
+    saved_id = payload.get("attachment_id")
+    return _Content(None, reusable, (str(saved_id),) if saved_id is not None else ())
 
 
 def _quick_replies(replies: Any, truncate_titles: bool) -> None:
@@ -338,18 +355,3 @@ def _no_unknown_keys(value: dict[str, Any], allowed: frozenset[str], param: str,
         raise catalog.INVALID_KEYS(
             path=f"{path}.{unknown[0]}", keys=", ".join(unknown), param=param
         )
-
-
-def as_bool(value: Any) -> bool | None:
-    """Booleans as Graph takes them: true/false, or the strings "true"/"false"/"1"/"0"."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None

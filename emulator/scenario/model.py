@@ -178,6 +178,7 @@ class PageSpec(_Model):
     user_refs: list[UserRefSpec] = []
     comments: list[ActivitySpec] = []
     posts: list[ActivitySpec] = []
+    products: list[NumericId] = []  # catalogue products the product template may show
 
 
 class BehaviourSpec(_Model):

@@ -458,14 +458,6 @@ ATTACHMENT_TYPE_INVALID = ErrorSpec(
     f"{SEED_DE} (Entweder audio, file, image, template oder video); enum string pattern",
     "I",
 )
-ATTACHMENT_BOOL = ErrorSpec(
-    "attachment_bool",
-    100,
-    "(#100) Param {param} must be a boolean",
-    'boolean fields take true/false (also as the strings "true"/"false")',
-    f"{REF} §4.1 (is_reusable)",
-    "I",
-)
 QUICK_REPLIES_NOT_ARRAY = ErrorSpec(
     "quick_replies_not_array",
     100,
@@ -560,6 +552,281 @@ QUICK_REPLY_FIELD_NOT_STRING = ErrorSpec(
     "quick reply title and image_url are strings; payload is a string or a number",
     f"{D_QR}; {REF} §6.2",
     "I",
+)
+
+# --- message content: attachments, templates, buttons (the `name_placeholder` paths) -----
+
+O_SENDAS = "github.com/Messageflow/send-as src/test/expected.ts (errors recorded from the API)"
+D_TEMPLATES = "https://developers.facebook.com/docs/messenger-platform/reference/templates"
+
+FIELD_REQUIRED = ErrorSpec(
+    "field_required",
+    100,
+    "(#100) The parameter {param} is required",
+    "a required field of an attachment, template or button is present",
+    f"{D_TEMPLATES}; {SEED_RCPT}; {REF} §5 ({O_SENDAS})",
+    "O",
+)
+FIELD_NOT_STRING = ErrorSpec(
+    "field_not_string",
+    100,
+    "(#100) Param {param} must be a non-empty UTF-8 encoded string",
+    "text fields are non-empty strings",
+    f"{REF} §5.1, §6.1 ({O_SENDAS})",
+    "O",
+)
+FIELD_TOO_LONG = ErrorSpec(
+    "field_too_long",
+    100,
+    "(#100) Length of param {param} must be less than or equal to {limit}",
+    "text fields respect their documented length limits (titles 80, button titles 20, "
+    "button template text 640, postback payloads 1000, ...)",
+    f"{D_TEMPLATES}; {REF} §5, §6 (length pattern of message[text])",
+    "I",
+)
+FIELD_TOO_SHORT = ErrorSpec(
+    "field_too_short",
+    100,
+    "(#100) Length of param {param} must be greater than or equal to {limit}",
+    "text fields with a documented minimum length meet it (feedback question title: 5)",
+    f"{REF} §5.5",
+    "I",
+)
+FIELD_NOT_OBJECT = ErrorSpec(
+    "field_not_object",
+    100,
+    "(#100) param {param} must be a JSON object.",
+    "object fields are JSON objects",
+    f"{REF} §5",
+    "I",
+)
+FIELD_NOT_ARRAY = ErrorSpec(
+    "field_not_array",
+    100,
+    "(#100) param {param} must be an array.",
+    "array fields are JSON arrays",
+    f"{REF} §5",
+    "I",
+)
+FIELD_NOT_NUMBER = ErrorSpec(
+    "field_not_number",
+    100,
+    "(#100) Param {param} must be a number",
+    "number fields (prices, quantities) are numbers",
+    f"{SEED_RCPT} (Number)",
+    "I",
+)
+FIELD_NOT_BOOLEAN = ErrorSpec(
+    "field_not_boolean",
+    100,
+    "(#100) Param {param} must be a boolean",
+    "boolean fields (sharable, messenger_extensions, is_reusable) are true/false (or strings)",
+    f"{SEED_RCPT} (sharable: Boolean); {REF} §4.1",
+    "I",
+)
+FIELD_ENUM = ErrorSpec(
+    "field_enum",
+    100,
+    '(#100) Param {param} must be one of {{{allowed}}} - got "{got}".',
+    "enumerated fields take one of their documented values",
+    f"{D_TEMPLATES}; modern Graph enum error format",
+    "I",
+)
+FIELD_ID_INVALID = ErrorSpec(
+    "field_id_invalid",
+    100,
+    '(#100) Param {param} must be a valid ID string (e.g., "123")',
+    "id fields (product ids, attachment ids) are numeric ID strings",
+    f"{REF} §7.5 (pattern of recipient[id], botpress/v12#270)",
+    "I",
+)
+FIELD_URL = ErrorSpec(
+    "field_url",
+    100,
+    "(#100) {param} should represent a valid URL",
+    "URL fields hold http(s) URLs",
+    f"{REF} §6.1 ({O_SENDAS})",
+    "O",
+)
+ARRAY_EMPTY = ErrorSpec(
+    "array_too_few",
+    194,
+    "(#194) param {param} has too few elements.",
+    "arrays that must not be empty (elements, buttons of an element, quick replies) are not",
+    f"{REF} §5.1 ({O_SENDAS})",
+    "O",
+)
+ARRAY_MUST_BE_NON_EMPTY = ErrorSpec(
+    "array_must_be_non_empty",
+    100,
+    "(#100) param {param} must be non-empty.",
+    "the button template's buttons are not empty",
+    f"{REF} §5.2 ({O_SENDAS})",
+    "O",
+)
+ARRAY_TOO_MANY = ErrorSpec(
+    "array_too_many",
+    105,
+    "(#105) param {param} has too many elements.",
+    "arrays respect their documented maximum (10 generic elements, 3 buttons, 100 receipt "
+    "elements, ...)",
+    f"{D_TEMPLATES}; {REF} §5.1 (fchat.co FAQ, howdyai/botkit#1672)",
+    "O",
+)
+TEMPLATE_TYPE_INVALID = ErrorSpec(
+    "template_type_invalid",
+    100,
+    "(#100) Invalid template type",
+    "template_type is generic, button, media, receipt, customer_feedback, coupon or product "
+    "(list, open_graph and the airline templates are retired)",
+    f"{REF} §5.8 ({O_SENDAS})",
+    "O",
+)
+ELEMENT_INCOMPLETE = ErrorSpec(
+    "element_incomplete",
+    100,
+    "(#100) Incomplete element data: title and at least one other field (image url, subtitle "
+    "or buttons) is required with non-empty value",
+    "a generic template element has a title and at least one other field",
+    f"https://developers.facebook.com/docs/messenger-platform/reference/templates/generic; "
+    f"{REF} §5.1 ({O_SENDAS})",
+    "O",
+    subcode=2018035,
+)
+BUTTON_TITLE_EMPTY = ErrorSpec(
+    "button_title_empty",
+    100,
+    "(#100) Element button title cannot be empty.",
+    "web_url, postback and phone_number buttons have a title",
+    f"{REF} §6.1 ({O_SENDAS})",
+    "O",
+    subcode=2018053,
+)
+POSTBACK_PAYLOAD_EMPTY = ErrorSpec(
+    "postback_payload_empty",
+    100,
+    "(#100) Payload cannot be empty for postback type button",
+    "a postback button has a payload",
+    f"{REF} §6.1 ({O_SENDAS})",
+    "O",
+    subcode=2018040,
+)
+WEB_URL_EMPTY = ErrorSpec(
+    "web_url_empty",
+    100,
+    "(#100) Web url cannot be empty for url type button",
+    "a web_url button has a url",
+    f"{REF} §6.1 ({O_SENDAS})",
+    "O",
+    subcode=2018041,
+)
+PHONE_PAYLOAD_INVALID = ErrorSpec(
+    "phone_number_payload_invalid",
+    100,
+    "(#100) Param {param} must be a phone number in the format +<country code><number>",
+    "a call button's payload is a phone number like +15105551234",
+    "https://developers.facebook.com/docs/messenger-platform/send-messages/buttons",
+    "I",
+)
+MEDIA_TYPE_INVALID = ErrorSpec(
+    "media_type_invalid",
+    100,
+    "(#100) Media Type not valid",
+    "a media template element's media_type is image or video",
+    "https://developers.facebook.com/docs/messenger-platform/reference/templates/media (2018182)",
+    "D",
+    subcode=2018182,
+)
+MEDIA_SOURCE_REQUIRED = ErrorSpec(
+    "media_source_required",
+    100,
+    "(#100) Either URL or attachment id is required",
+    "a media template element has a url or an attachment_id, not both",
+    "https://developers.facebook.com/docs/messenger-platform/reference/templates/media (2018187)",
+    "D",
+    subcode=2018187,
+)
+MEDIA_URL_NOT_FACEBOOK = ErrorSpec(
+    "media_url_not_facebook",
+    100,
+    "(#100) Non facebook url in url param",
+    "a media template url is a Facebook URL (facebook.com / fb.com / fb.me)",
+    "https://developers.facebook.com/docs/messenger-platform/reference/templates/media (2018185)",
+    "D",
+    subcode=2018185,
+)
+ATTACHMENT_SOURCE_REQUIRED = ErrorSpec(
+    "attachment_source_required",
+    100,
+    "(#100) Either url or attachment_id is required in param message[attachment][payload]",
+    "a media attachment's payload has a url or an attachment_id, not both",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/saving-assets",
+    "I",
+)
+CURRENCY_INVALID = ErrorSpec(
+    "currency_invalid",
+    100,
+    "(#100) The currency code '{currency}' is not supported",
+    "receipt currencies are ISO 4217 codes in upper case",
+    f"{SEED_RCPT}; {REF} §5.4 ({O_SENDAS})",
+    "O",
+)
+AMOUNT_INVALID = ErrorSpec(
+    "amount_invalid",
+    100,
+    "(#100) The amount you specified in payment summary is invalid. Please verify that it is "
+    "a valid positive amount and is supported by its currency in terms of decimal places.",
+    "receipt amounts are valid, non-negative decimal numbers with at most 2 decimal places",
+    f"{SEED_RCPT} (summary); {REF} §5.4 ({O_SENDAS})",
+    "O",
+    subcode=2018055,
+)
+FIELD_PATTERN = ErrorSpec(
+    "field_pattern",
+    100,
+    "(#100) Param {param} {expected}",
+    "fields with a documented format follow it (feedback question ids: letters, digits and "
+    "_; coupon codes: no spaces; no URLs in feedback titles)",
+    f"{REF} §5.5, §5.6",
+    "I",
+)
+FEEDBACK_SCORE_OPTION = ErrorSpec(
+    "feedback_score_option",
+    100,
+    '(#100) Param {param} must be one of {{{allowed}}} for a {kind} question - got "{got}".',
+    "a feedback question's score_option fits its type (CSAT: one_to_five, five_stars, "
+    "five_emojis; NPS: zero_to_ten; CES: one_to_seven)",
+    f"{REF} §5.5",
+    "I",
+)
+COUPON_CODE_OR_URL = ErrorSpec(
+    "coupon_code_or_url",
+    100,
+    "(#100) Either coupon_code or coupon_url is required",
+    "a coupon template has a coupon_code or a coupon_url",
+    f"https://developers.facebook.com/docs/messenger-platform/send-messages/template/coupon; "
+    f"{REF} §5.6",
+    "I",
+)
+PRODUCT_TEMPLATE_VERSION = ErrorSpec(
+    "product_template_version",
+    100,
+    "(#100) Product template is not supported below version 8. Use API version 8 or higher "
+    "to use product templates.",
+    "the product template needs Graph API v8.0 or later",
+    f"{D_ERR} 2018328; {REF} §5.7",
+    "D",
+    subcode=2018328,
+)
+PRODUCT_ID_INVALID = ErrorSpec(
+    "product_id_invalid",
+    100,
+    "(#100) Invalid product id",
+    "product template ids are products of this page (scenario `products:`)",
+    f"{D_ERR} 2018320; {REF} §5.7",
+    "D",
+    subcode=2018320,
 )
 
 # --- policy: who may be messaged now, and how ------------------------------------------
@@ -662,6 +929,88 @@ PRIVATE_REPLY_UNKNOWN = ErrorSpec(
     f"{D_PR}; restfb/restfb#1165 (100/2018292 for comment_id)",
     "O",
     subcode=2018292,
+)
+
+# --- attachments and the Attachment Upload API ------------------------------------------
+
+D_UPLOAD_API = (
+    "https://developers.facebook.com/docs/messenger-platform/reference/attachment-upload-api"
+)
+D_SAVING_ASSETS = (
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/saving-assets"
+)
+
+UPLOAD_READ_NOT_SUPPORTED = ErrorSpec(
+    "upload_read_not_supported",
+    100,
+    "(#100) For field 'message_attachments': The parameter message is required",
+    "the message_attachments edge cannot be read, only posted to",
+    f"{D_UPLOAD_API}; the observed GET answer of /messages ({REF} §1.1, Charca/bootbot#61) "
+    "with this edge's field and required parameter",
+    "I",
+)
+UPLOAD_MESSAGE_REQUIRED = ErrorSpec(
+    "upload_message_required",
+    100,
+    "(#100) The parameter message is required",
+    "an upload carries message = {attachment: {type, payload}}",
+    f"{D_UPLOAD_API}; {REF} §4.2; pattern of `The parameter recipient is required`",
+    "I",
+)
+UPLOAD_TYPE_INVALID = ErrorSpec(
+    "upload_type_invalid",
+    100,
+    "(#100) Param message[attachment][type] must be one of {{AUDIO, FILE, IMAGE, VIDEO}} - "
+    'got "{got}".',
+    "an uploaded attachment is audio, file, image or video (a template is not an asset)",
+    f"{D_UPLOAD_API}; {REF} §4.1; enum string pattern of message[attachment][type]",
+    "I",
+)
+UPLOAD_SOURCE_REQUIRED = ErrorSpec(
+    "upload_source_required",
+    100,
+    "(#100) Must send either message[attachment][payload][url] or filedata",
+    "an upload names a url or carries a filedata file part",
+    f"{D_UPLOAD_API}; {REF} §4.2; pattern of `Must send either message or state`",
+    "I",
+)
+UPLOAD_SOURCE_BOTH = ErrorSpec(
+    "upload_source_both",
+    100,
+    "(#100) Cannot send both message[attachment][payload][url] and filedata at the same time.",
+    "an upload names a url or carries a filedata file part, not both",
+    f"{D_UPLOAD_API}; {REF} §4.2; pattern of `Cannot send both message and state ...`",
+    "I",
+)
+UPLOAD_URL_INVALID = ErrorSpec(
+    "upload_url_invalid",
+    100,
+    "(#100) message[attachment][payload][url] should represent a valid URL",
+    "an upload's url is an http(s) URL",
+    f"{D_SAVING_ASSETS}; pattern of the observed `name_placeholder[buttons][0][url] should "
+    f"represent a valid URL` ({REF} §7.5, O-SENDAS)",
+    "I",
+)
+UPLOAD_FAILURE = ErrorSpec(
+    "upload_failure",
+    100,
+    "(#100) Upload attachment failure.",
+    "a filedata file part has content and a Content-Type",
+    f"{D_ERR} 2018047; {REF} §4.1 (O-CN: also for a part with an empty Content-Type)",
+    "O",
+    subcode=2018047,
+)
+ATTACHMENT_TOO_LARGE = ErrorSpec(
+    "attachment_too_large",
+    100,
+    "(#100) Attachment size exceeds allowable limit",
+    f"an uploaded file has at most {limits.ATTACHMENT_MAX_BYTES} bytes (25 MB); refused as "
+    "soon as the part passes it, without reading the rest",
+    f"{D_SAVING_ASSETS} (25 MB); {D_ERR} 2018109; {REF} §4.1 (rickydunlop/fbmessenger-node "
+    "PR #24); the `(#100) ` prefix as on the live 2018047 and 2018008 answers",
+    "D",
+    subcode=2018109,
 )
 
 # --- the emulator itself ----------------------------------------------------------------

@@ -1,0 +1,217 @@
+"""A small declarative checker for message content: objects, arrays, strings, numbers, enums.
+
+Templates, buttons and attachments are described as `Field` specs (see templates.py and
+buttons.py); `check_object` walks a value against them and raises the first broken rule as
+the catalog error Graph gives, naming the field the way Graph does
+(`name_placeholder[elements][0][title]`). The same specs feed the rule ledger and the
+generated boundary tests, so a limit is written once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from emulator.wire import catalog
+from emulator.wire.errors import ErrorSpec, GraphError
+from emulator.wire.ids import is_numeric_id
+
+Kind = Literal["str", "num", "bool", "url", "enum", "obj", "arr", "id", "any"]
+Check = Callable[[Any, "Where"], None]
+
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+class Where:
+    """Where a value sits: Graph's bracket name (`name_placeholder[elements][0]`) and the JSON
+    path the journal shows (`message.attachment.payload.elements[0]`), built only when needed."""
+
+    __slots__ = ("_key", "_param", "_parent", "_path")
+
+    def __init__(
+        self, parent: Where | None, key: str | int, param: str = "", path: str = ""
+    ) -> None:
+        self._parent = parent
+        self._key = key
+        self._param = param
+        self._path = path
+
+    @classmethod
+    def root(cls, param: str, path: str) -> Where:
+        return cls(None, "", param, path)
+
+    def __truediv__(self, key: str | int) -> Where:
+        return Where(self, key)
+
+    @property
+    def param(self) -> str:
+        if not self._param and self._parent is not None:
+            self._param = f"{self._parent.param}[{self._key}]"
+        return self._param
+
+    @property
+    def path(self) -> str:
+        if not self._path and self._parent is not None:
+            parent = self._parent.path
+            key = self._key
+            self._path = f"{parent}[{key}]" if isinstance(key, int) else f"{parent}.{key}"
+        return self._path
+
+    def fail(self, spec: ErrorSpec, **fields: object) -> GraphError:
+        return spec(path=self.path, param=self.param, **fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One documented field: its kind, whether it is required, and its limits."""
+
+    name: str
+    kind: Kind = "str"
+    required: bool = False
+    max_len: int | None = None
+    min_len: int | None = None
+    choices: tuple[str, ...] = ()  # enum values, matched in any case
+    fields: tuple[Field, ...] = ()  # an object's fields, or each array item's
+    item: Kind = "obj"  # what an array holds
+    min_items: int = 0
+    max_items: int | None = None
+    empty_error: ErrorSpec = catalog.ARRAY_EMPTY  # an empty array when min_items > 0
+    missing_error: ErrorSpec | None = None  # instead of FIELD_REQUIRED
+    empty_string_error: ErrorSpec | None = None  # "" instead of FIELD_NOT_STRING
+    allow_empty: bool = False  # "" is a value (the seed's receipt sends "street_2": "")
+    check: Check | None = None  # a rule of its own, on the value (each item, for arrays)
+    source: str = ""
+    by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+
+def check_object(value: Any, spec: Field, where: Where) -> dict[str, Any]:
+    """The value is an object with only the spec's fields, each valid."""
+    if not isinstance(value, dict):
+        raise where.fail(catalog.FIELD_NOT_OBJECT)
+    known = spec.by_name
+    for key in value:
+        if key not in known:
+            unknown = [k for k in value if k not in known]
+            raise catalog.INVALID_KEYS(
+                path=f"{where.path}.{unknown[0]}", keys=", ".join(unknown), param=where.param
+            )
+    for child in spec.fields:
+        item = value.get(child.name)
+        if item is None:
+            if child.required:
+                raise (where / child.name).fail(child.missing_error or catalog.FIELD_REQUIRED)
+            continue
+        check_value(item, child, where / child.name)
+    if spec.check is not None:
+        spec.check(value, where)
+    return value
+
+
+def check_value(value: Any, spec: Field, where: Where) -> None:
+    """One field's value against its kind and limits."""
+    kind = spec.kind
+    if kind == "str":
+        check_string(value, spec, where)
+    elif kind == "obj":
+        check_object(value, spec, where)
+    elif kind == "arr":
+        check_array(value, spec, where)
+    elif kind == "url":
+        if value == "" and spec.empty_string_error is not None:
+            raise where.fail(spec.empty_string_error)
+        if not isinstance(value, str) or not _URL.fullmatch(value):
+            raise where.fail(catalog.FIELD_URL)
+    elif kind == "enum":
+        if not isinstance(value, str) or value.lower() not in spec.choices:
+            allowed = ", ".join(sorted(choice.upper() for choice in spec.choices))
+            raise where.fail(catalog.FIELD_ENUM, allowed=allowed, got=_got(value))
+    elif kind == "num":
+        if as_number(value) is None:
+            raise where.fail(catalog.FIELD_NOT_NUMBER)
+    elif kind == "bool":
+        if as_bool(value) is None:
+            raise where.fail(catalog.FIELD_NOT_BOOLEAN)
+    elif kind == "id":
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or not is_numeric_id(text):
+            raise where.fail(catalog.FIELD_ID_INVALID)
+    if spec.check is not None and kind != "obj" and kind != "arr":
+        spec.check(value, where)
+
+
+def check_string(value: Any, spec: Field, where: Where) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # Graph takes numbers where strings belong (order numbers, ids)
+    if not isinstance(value, str):
+        raise where.fail(catalog.FIELD_NOT_STRING)
+    if not value:
+        if spec.allow_empty:
+            return
+        raise where.fail(spec.empty_string_error or catalog.FIELD_NOT_STRING)
+    if spec.max_len is not None and len(value) > spec.max_len:
+        raise where.fail(catalog.FIELD_TOO_LONG, limit=spec.max_len)
+    if spec.min_len is not None and len(value) < spec.min_len:
+        raise where.fail(catalog.FIELD_TOO_SHORT, limit=spec.min_len)
+
+
+def check_array(value: Any, spec: Field, where: Where) -> None:
+    if not isinstance(value, list):
+        raise where.fail(catalog.FIELD_NOT_ARRAY)
+    if not value and spec.min_items > 0:
+        raise where.fail(spec.empty_error)
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise where.fail(catalog.ARRAY_TOO_MANY)
+    item = None if spec.item == "obj" else Field(spec.name, spec.item, check=spec.check)
+    for index, element in enumerate(value):
+        if item is None:
+            check_object(element, spec, where / index)
+        else:
+            check_value(element, item, where / index)
+
+
+def as_number(value: Any) -> float | None:
+    """A JSON number, or a decimal number in a string ("75.00"), as Graph takes both."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        return float(value)
+    return None
+
+
+def decimals(value: Any) -> int:
+    """How many decimal places a number was written with."""
+    text = value.strip() if isinstance(value, str) else repr(value)
+    if "e" in text.lower():
+        return 99
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+
+def as_bool(value: Any) -> bool | None:
+    """Booleans as Graph takes them: true/false, or the strings "true"/"false"/"1"/"0"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def _got(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)

@@ -1,0 +1,175 @@
+"""Complete, valid message contents for every template and attachment kind.
+
+The receipt is the seed document's example, verbatim (shared/seeds/002_13ac4b8f9cdb2d47.txt).
+Tests take copies (`sample(name)`) and break one thing at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+SEED_RECEIPT_JSON = """{
+  "recipient":{
+    "id":"<PSID>"
+  },
+  "message":{
+    "attachment":{
+      "type":"template",
+      "payload":{
+        "template_type":"receipt",
+        "recipient_name":"Stephane Crozatier",
+        "order_number":"12345678902",
+        "currency":"USD",
+        "payment_method":"Visa 2345",
+        "order_url":"http://petersapparel.parseapp.com/order?order_id=123456",
+        "timestamp":"1428444852",
+        "address":{
+          "street_1":"1 Hacker Way",
+          "street_2":"",
+          "city":"Menlo Park",
+          "postal_code":"94025",
+          "state":"CA",
+          "country":"US"
+        },
+        "summary":{
+          "subtotal":75.00,
+          "shipping_cost":4.95,
+          "total_tax":6.19,
+          "total_cost":56.14
+        },
+        "adjustments":[
+          {
+            "name":"New Customer Discount",
+            "amount":20
+          },
+          {
+            "name":"$10 Off Coupon",
+            "amount":10
+          }
+        ],
+        "elements":[
+          {
+            "title":"Classic White T-Shirt",
+            "subtitle":"100% Soft and Luxurious Cotton",
+            "quantity":2,
+            "price":50,
+            "currency":"USD",
+            "image_url":"http://petersapparel.parseapp.com/img/whiteshirt.png"
+          },
+          {
+            "title":"Classic Gray T-Shirt",
+            "subtitle":"100% Soft and Luxurious Cotton",
+            "quantity":1,
+            "price":25,
+            "currency":"USD",
+            "image_url":"http://petersapparel.parseapp.com/img/grayshirt.png"
+          }
+        ]
+      }
+    }
+  }
+}"""
+
+URL_BUTTON = {"type": "web_url", "url": "https://acme.test/shoes", "title": "View"}
+POSTBACK_BUTTON = {"type": "postback", "title": "Buy", "payload": "BUY_42"}
+CALL_BUTTON = {"type": "phone_number", "title": "Call us", "payload": "+15105551234"}
+
+
+def template(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"attachment": {"type": "template", "payload": payload}}
+
+
+MESSAGES: dict[str, dict[str, Any]] = {
+    "receipt": json.loads(SEED_RECEIPT_JSON)["message"],
+    "generic": template(
+        {
+            "template_type": "generic",
+            "sharable": True,
+            "image_aspect_ratio": "square",
+            "elements": [
+                {
+                    "title": "Runner 3000",
+                    "subtitle": "Light and fast",
+                    "image_url": "https://acme.test/runner.png",
+                    "default_action": {
+                        "type": "web_url",
+                        "url": "https://acme.test/runner",
+                        "webview_height_ratio": "tall",
+                    },
+                    "buttons": [URL_BUTTON, POSTBACK_BUTTON, CALL_BUTTON],
+                }
+            ],
+        }
+    ),
+    "button": template(
+        {
+            "template_type": "button",
+            "text": "What do you want to do next?",
+            "buttons": [URL_BUTTON, POSTBACK_BUTTON],
+        }
+    ),
+    "media": template(
+        {
+            "template_type": "media",
+            "elements": [
+                {
+                    "media_type": "image",
+                    "url": "https://www.facebook.com/photo.php?fbid=123",
+                    "buttons": [URL_BUTTON],
+                }
+            ],
+        }
+    ),
+    "customer_feedback": template(
+        {
+            "template_type": "customer_feedback",
+            "title": "Rate your experience with Original Coast Clothing.",
+            "subtitle": "Let Original Coast Clothing know how they are doing.",
+            "button_title": "Rate Experience",
+            "feedback_screens": [
+                {
+                    "questions": [
+                        {
+                            "id": "hauydmns8",
+                            "type": "csat",
+                            "title": "How would you rate our service?",
+                            "score_label": "neg_pos",
+                            "score_option": "five_stars",
+                            "follow_up": {
+                                "type": "free_form",
+                                "placeholder": "Give additional feedback",
+                            },
+                        }
+                    ]
+                }
+            ],
+            "business_privacy": {"url": "https://www.example.com"},
+            "expires_in_days": 3,
+        }
+    ),
+    "coupon": template(
+        {
+            "template_type": "coupon",
+            "title": "10% off your next pair",
+            "subtitle": "Valid until Sunday",
+            "coupon_code": "SHOES10",
+            "coupon_url": "https://acme.test/coupon",
+            "coupon_url_button_title": "Shop now",
+            "coupon_pre_message": "Here is a gift",
+            "image_url": "https://acme.test/coupon.png",
+            "payload": "COUPON_SHOES10",
+        }
+    ),
+    "product": template({"template_type": "product", "elements": [{"id": "5000000000000001"}]}),
+    "image": {"attachment": {"type": "image", "payload": {"url": "https://acme.test/a.png"}}},
+    "audio": {"attachment": {"type": "audio", "payload": {"url": "https://acme.test/a.mp3"}}},
+    "video": {"attachment": {"type": "video", "payload": {"url": "https://acme.test/a.mp4"}}},
+    "file": {"attachment": {"type": "file", "payload": {"url": "https://acme.test/a.pdf"}}},
+}
+
+
+def sample(name: str) -> dict[str, Any]:
+    """A fresh deep copy of a valid message."""
+    return copy.deepcopy(MESSAGES[name])
