@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import IN_WINDOW, assert_refused, graph_error, send
+from samples import MESSAGES, SEED_RECEIPT_JSON, sample
 from starlette.testclient import TestClient
 
-from conftest import IN_WINDOW, assert_refused, graph_error, send
 from emulator.rules.buttons import BUTTONS
 from emulator.rules.fields import Field
 from emulator.rules.templates import TEMPLATES
 from emulator.wire import catalog
-from samples import MESSAGES, SEED_RECEIPT_JSON, sample
 
 Path = tuple[str | int, ...]
 
