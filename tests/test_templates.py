@@ -429,7 +429,8 @@ EXACT = [
     ),
     (
         element("generic", title=""),
-        "(#100) Param name_placeholder[elements][0][title] must be a non-empty UTF-8 encoded string",
+        "(#100) Param name_placeholder[elements][0][title] must be a non-empty UTF-8 encoded "
+        "string",
     ),
     (
         broken("generic", {"elements": []}),
