@@ -145,7 +145,31 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture
-def live(live_server: LiveServer) -> str:
-    """The live server's base URL, reset to the scenario's initial state."""
+def live(live_server: LiveServer) -> Iterator[str]:
+    """The live server's base URL, reset to the scenario's initial state. The rules its
+    journal shows count towards the ledger's coverage (test_zz_ledger.py)."""
     httpx.post(f"{live_server.url}/_emulator/reset", timeout=5).raise_for_status()
-    return live_server.url
+    yield live_server.url
+    journal = httpx.get(f"{live_server.url}/_emulator/requests", timeout=30).json()["data"]
+    TRIGGERED_RULES.update(entry["rule"] for entry in journal if entry["rule"])
+
+
+# Every catalog rule raised while the suite runs (see test_zz_ledger.py).
+TRIGGERED_RULES: set[str] = set()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_triggered_rules() -> Iterator[None]:
+    """Count the rules emulators in this process answered with (their journal entries)."""
+    from emulator.state import World
+
+    original = World.record_request
+
+    def recording(self: World, entry: dict[str, Any]) -> None:
+        if entry.get("rule"):
+            TRIGGERED_RULES.add(entry["rule"])
+        original(self, entry)
+
+    World.record_request = recording  # type: ignore[method-assign]
+    yield
+    World.record_request = original  # type: ignore[method-assign]

@@ -24,3 +24,20 @@ def test_entry_is_complete_and_formats_cleanly(spec: ErrorSpec) -> None:
 
 def test_keys_are_unique() -> None:
     assert len(catalog.BY_KEY) == len(catalog.ALL)
+
+
+def test_a_bug_answers_in_graphs_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected failure inside the emulator is Graph's code 1, HTTP 500, never a trace."""
+    from conftest import IN_WINDOW, graph_error, make_client, send, text_to
+    from emulator.edges import messages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(messages, "parse_send", broken)
+    with make_client() as client:
+        response = send(client, text_to(IN_WINDOW))
+        error = graph_error(response)
+        assert (response.status_code, error["code"], error["error_subcode"]) == (500, 1, 99)
+        assert error["message"] == "An unknown error occurred"
+        assert client.get("/_emulator/requests").json()["data"][-1]["rule"] == "unknown_error"

@@ -402,6 +402,7 @@ def test_rejected_sends_are_not_recorded(client: TestClient) -> None:
         ({"reply_to": {"mid": 5}}, "reply_to_invalid"),
         ({"reply_to": {"mid": "m_1", "is_self_reply": True}}, "invalid_keys"),
         ({"reply_to": {"mid": "m_1"}}, None),
+        ({"reply_to": "m_1"}, "param_not_json"),
         ({"recipient": {"id": "\u0661\u0662"}}, "recipient_id_invalid"),
     ],
     ids=[
@@ -411,6 +412,7 @@ def test_rejected_sends_are_not_recorded(client: TestClient) -> None:
         "reply_to mid not a string",
         "reply_to unknown key",
         "reply_to valid",
+        "reply_to not an object",
         "recipient id in Arabic-Indic digits",
     ],
 )
