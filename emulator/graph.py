@@ -25,8 +25,10 @@ from emulator.rules import limits
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.wire import catalog
+from emulator.wire.batch import entry_answer, parse_batch
 from emulator.wire.body import read_limited
 from emulator.wire.errors import GraphError
+from emulator.wire.multipart import MultipartForm, read_multipart
 from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
 from emulator.wire.respond import EXPLAIN_REQUEST_HEADER, failure, success
@@ -34,6 +36,7 @@ from emulator.wire.respond import EXPLAIN_REQUEST_HEADER, failure, success
 EXPLAIN_REQUEST_HEADER_BYTES = EXPLAIN_REQUEST_HEADER.encode("latin-1")
 
 log = logging.getLogger("emulator.graph")
+FORM = "application/x-www-form-urlencoded"
 
 
 class GraphEndpoint:
@@ -87,10 +90,12 @@ class GraphEndpoint:
         params: GraphParams,
         call: dict[str, Any],
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> Any:
         """Everything after the body is read; synchronous, so state changes are atomic."""
         world = self.world
         if node is None:
+            if method == "POST" and "batch" in params.values:
+                return self._batch(params, version, now)
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         grant = authenticate(params.token, node, world.grants, now)
         app = world.scenario.app
@@ -114,8 +119,36 @@ class GraphEndpoint:
             raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
         return handler(EdgeCall(world, method, version, params, grant, page, now, call["at"], call))
 
+    def _batch(self, params: GraphParams, version: str, now: datetime) -> list[dict[str, Any]]:
+        """Each request of a batch is answered (and journaled) as if sent alone; the batch's
+        token serves entries that carry none."""
+        answers = []
+        for entry in parse_batch(params.values["batch"]):
+            sub = collect(entry.query, FORM, entry.body, None)
+            if sub.token is None:
+                sub.token = params.token
+            call: dict[str, Any] = {
+                "method": entry.method,
+                "path": entry.path,
+                "params": sub,
+                "at": format_instant(now),
+                "batch": True,
+            }
+            served = version
+            try:
+                route = parse_path(entry.path)
+                served = route.version if route.version != limits.LATEST_VERSION else version
+                body = self._dispatch(entry.method, route.node, route.edge, served, sub, call, now)
+                self._journal(call, 200, body, None)
+                answers.append(entry_answer(200, body))
+            except GraphError as error:
+                _, failed = failure(error, served)
+                self._journal(call, error.spec.status, failed, error)
+                answers.append(entry_answer(error.spec.status, failed))
+        return answers
+
     def _journal(
-        self, call: dict[str, Any], status: int, body: dict[str, Any], error: GraphError | None
+        self, call: dict[str, Any], status: int, body: Any, error: GraphError | None
     ) -> None:
         world = self.world
         params: GraphParams | None = call.get("params")
@@ -144,11 +177,22 @@ class GraphEndpoint:
             "rule": error.spec.key if error else None,
             "json_path": error.path if error else None,
             "notes": notes,
+            "in_batch": call.get("batch", False),
         }
         world.record_request(entry)
         if log.isEnabledFor(logging.INFO):
             if error is None:
-                outcome = f"sent {body.get('message_id') or body.get('recipient_id') or ''}"
+                outcome = (
+                    "sent "
+                    + str(
+                        body.get("message_id")
+                        or body.get("attachment_id")
+                        or body.get("recipient_id")
+                        or ""
+                    )
+                    if isinstance(body, dict)
+                    else f"batch of {len(body)}"
+                )
             else:
                 code = f"#{error.spec.code}" + (
                     f"/{error.spec.subcode}" if error.spec.subcode else ""
@@ -199,19 +243,26 @@ class _Headers:
 
 
 async def _read_params(request: Request, headers: _Headers) -> GraphParams:
-    """Read the body within the size limit (without reading past it), then collect params."""
+    """Read the body within the size limit (without reading past it), then collect params.
+
+    A multipart/form-data body is parsed as it arrives, so an oversized file part is refused
+    as soon as it passes the attachment limit; other bodies are read whole, then parsed."""
     content_type = headers.content_type
-    limit = (
-        limits.MAX_MULTIPART_BYTES
-        if content_type[:10].lower() == "multipart/"
-        else limits.MAX_BODY_BYTES
-    )
-    body = await read_limited(request.stream(), headers.content_length, limit)
-    if body is None:
-        raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
+    multipart = content_type[:10].lower() == "multipart/"
+    form: MultipartForm | None = None
+    body = b""
+    if multipart and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+        form = await read_multipart(request.stream(), content_type, headers.content_length)
+    else:
+        limit = limits.MAX_MULTIPART_BYTES if multipart else limits.MAX_BODY_BYTES
+        read = await read_limited(request.stream(), headers.content_length, limit)
+        if read is None:
+            raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
+        body = read
     return collect(
         request.scope.get("query_string", b""),
         content_type,
         body,
         headers.authorization,
+        form,
     )

@@ -56,7 +56,23 @@ class SavedAttachment:
     filename: str | None = None
     content_type: str | None = None
     size: int | None = None
-    data: bytes | None = None  # uploaded bytes, kept for the control API
+    data: bytes | None = field(default=None, repr=False)  # uploaded bytes, for the control API
+    origin: str = "send"  # send (is_reusable on a send) | upload (Attachment Upload API)
+
+    def metadata(self) -> dict[str, Any]:
+        """What the control API shows of it: everything but the bytes."""
+        return {
+            "attachment_id": self.id,
+            "page_id": self.page_id,
+            "type": self.type,
+            "origin": self.origin,
+            "created": self.created,
+            "url": self.url,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "has_data": self.data is not None,
+        }
 
 
 @dataclass(slots=True)

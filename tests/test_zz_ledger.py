@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import TRIGGERED_RULES
+
 from emulator.wire import catalog
 
 

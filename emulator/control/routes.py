@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,7 +18,7 @@ from emulator import __version__
 from emulator.rules import limits
 from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
-from emulator.state import World
+from emulator.state import SavedAttachment, World
 from emulator.wire import catalog, jsontext
 from emulator.wire.body import read_limited
 from emulator.wire.ids import is_numeric_id
@@ -78,6 +79,47 @@ def routes(world: World) -> list[Route]:
             raise ControlError(400, "outcome must be accepted or rejected", got=outcome)
         data = [e for e in world.journal if outcome is None or e["outcome"] == outcome]
         return {"data": data}
+
+    async def attachments(request: Request) -> dict[str, Any]:
+        page_id = request.query_params.get("page_id")
+        saved = [
+            attachment
+            for page in world.pages.values()
+            if page_id is None or page.id == page_id
+            for attachment in page.attachments.values()
+        ]
+        saved.sort(key=lambda attachment: attachment.created)  # stable: per page, oldest first
+        return {"data": [attachment.metadata() for attachment in saved]}
+
+    def _saved(request: Request) -> SavedAttachment:
+        attachment_id = request.path_params["attachment_id"]
+        for page in world.pages.values():
+            found = page.attachments.get(attachment_id)
+            if found is not None:
+                return found
+        raise ControlError(404, f"no attachment {attachment_id!r}")
+
+    async def attachment(request: Request) -> dict[str, Any]:
+        return _saved(request).metadata()
+
+    async def attachment_data(request: Request) -> Response:
+        saved = _saved(request)
+        if saved.data is None:
+            raise ControlError(
+                404, f"attachment {saved.id!r} was saved from a URL: no bytes", url=saved.url
+            )
+        content_type = saved.content_type or ""
+        headers = {
+            "content-type": content_type
+            if content_type.isprintable() and content_type.strip()
+            else "application/octet-stream",
+            "x-content-type-options": "nosniff",
+        }
+        if saved.filename:
+            headers["content-disposition"] = "inline; filename*=UTF-8''" + quote(
+                saved.filename, safe=""
+            )
+        return Response(saved.data, headers=headers)
 
     async def reset(request: Request) -> dict[str, Any]:
         world.reset()
@@ -166,6 +208,7 @@ def routes(world: World) -> list[Route]:
                 "quick_replies_max": limits.QUICK_REPLIES_MAX,
                 "max_body_bytes": limits.MAX_BODY_BYTES,
                 "max_multipart_bytes": limits.MAX_MULTIPART_BYTES,
+                "attachment_max_bytes": limits.ATTACHMENT_MAX_BYTES,
             },
         }
 
@@ -191,6 +234,9 @@ def routes(world: World) -> list[Route]:
         Route("/health", endpoint(health), methods=["GET"]),
         Route("/messages", endpoint(messages), methods=["GET"]),
         Route("/requests", endpoint(requests_), methods=["GET"]),
+        Route("/attachments", endpoint(attachments), methods=["GET"]),
+        Route("/attachments/{attachment_id}", endpoint(attachment), methods=["GET"]),
+        Route("/attachments/{attachment_id}/data", endpoint(attachment_data), methods=["GET"]),
         Route("/reset", endpoint(reset), methods=["POST"]),
         Route("/clock", endpoint(clock), methods=["GET", "POST"]),
         Route("/pages/{page_id}/users/{psid}/messages", endpoint(person_writes), methods=["POST"]),

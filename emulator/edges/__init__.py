@@ -6,9 +6,10 @@ checks the method, applies its rules and policy, changes state and returns the a
 
 from __future__ import annotations
 
+from emulator.edges.attachments import message_attachments
 from emulator.edges.base import EdgeCall, EdgeHandler
 from emulator.edges.messages import messages
 
-EDGES: dict[str, EdgeHandler] = {"messages": messages}
+EDGES: dict[str, EdgeHandler] = {"messages": messages, "message_attachments": message_attachments}
 
 __all__ = ["EDGES", "EdgeCall", "EdgeHandler"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.edges.attachments import save_attachment, uploaded_file
 from emulator.edges.base import EdgeCall
 from emulator.policy.window import Target, check_send
 from emulator.rules.request import SendRequest
 from emulator.rules.send import parse_send
-from emulator.state import SavedAttachment
 from emulator.wire import catalog
 
 
@@ -26,6 +26,8 @@ def messages(call: EdgeCall) -> dict[str, Any]:
         has_file=any(part.name == "filedata" for part in call.params.files),
     )
     call.journal["recipient"] = request.recipient.value
+    if not request.is_sender_action:
+        uploaded_file(call.params)  # upload-and-send: the filedata part must hold a file
     target = check_send(
         request,
         call.page,
@@ -43,14 +45,14 @@ def save_sent_attachment(call: EdgeCall, request: SendRequest) -> str:
     attachment = message.get("attachment") or {}
     payload = attachment.get("payload") or {}
     url = payload.get("url")
-    saved = SavedAttachment(
-        id=call.world.ids.numeric_id(15),
-        page_id=call.page.id,
-        type=str(attachment.get("type", "")).lower(),
-        created=call.now_iso,
-        url=url if isinstance(url, str) else None,
+    saved = save_attachment(
+        call,
+        str(attachment.get("type", "")).lower(),
+        url if isinstance(url, str) else None,
+        uploaded_file(call.params),  # upload-and-send keeps the uploaded bytes
+        origin="send",
+        digits=15,
     )
-    call.page.attachments[saved.id] = saved
     return saved.id
 
 

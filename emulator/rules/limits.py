@@ -106,6 +106,9 @@ PERMISSION_PHONE_NUMBER = "pages_messaging_phone_number"
 PERMISSION_HUMAN_AGENT = "human_agent"
 TASK_MESSAGE = "MESSAGE"
 
+# Graph batch requests
+BATCH_MAX = 50
+
 # the emulated clock stays in a range every date computation can handle
 CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 CLOCK_MAX = datetime(9000, 1, 1, tzinfo=UTC)

@@ -829,6 +829,29 @@ PRODUCT_ID_INVALID = ErrorSpec(
     subcode=2018320,
 )
 
+# --- Graph batch requests ---------------------------------------------------------------
+
+D_BATCH = "https://developers.facebook.com/docs/graph-api/batch-requests"
+
+BATCH_INVALID = ErrorSpec(
+    "batch_invalid",
+    100,
+    "(#100) param batch must be a JSON array of requests, each with method and relative_url",
+    "a batch is a JSON array of {method, relative_url, body?} objects",
+    f"{D_BATCH}; type observed in SDK fixtures (GraphBatchException)",
+    "I",
+    type="GraphBatchException",
+)
+BATCH_TOO_LARGE = ErrorSpec(
+    "batch_too_large",
+    100,
+    "Too many requests in batch message. Maximum batch size is {limit}",
+    "a batch holds at most 50 requests",
+    f"{D_BATCH}; facebook-python-business-sdk test fixture (message and type)",
+    "O",
+    type="GraphBatchException",
+)
+
 # --- policy: who may be messaged now, and how ------------------------------------------
 
 NO_MATCHING_USER = ErrorSpec(
@@ -981,15 +1004,6 @@ UPLOAD_SOURCE_BOTH = ErrorSpec(
     "(#100) Cannot send both message[attachment][payload][url] and filedata at the same time.",
     "an upload names a url or carries a filedata file part, not both",
     f"{D_UPLOAD_API}; {REF} §4.2; pattern of `Cannot send both message and state ...`",
-    "I",
-)
-UPLOAD_URL_INVALID = ErrorSpec(
-    "upload_url_invalid",
-    100,
-    "(#100) message[attachment][payload][url] should represent a valid URL",
-    "an upload's url is an http(s) URL",
-    f"{D_SAVING_ASSETS}; pattern of the observed `name_placeholder[buttons][0][url] should "
-    f"represent a valid URL` ({REF} §7.5, O-SENDAS)",
     "I",
 )
 UPLOAD_FAILURE = ErrorSpec(

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from emulator.rules import limits
 from emulator.wire import catalog, jsontext
-from emulator.wire.multipart import FilePart, parse_multipart
+from emulator.wire.multipart import FilePart, MultipartForm, parse_multipart
 
 # Parameters whose value is an object; given as a string they are decoded.
 OBJECT_PARAMS = frozenset({"recipient", "message", "payload", "reply_to"})
@@ -31,9 +31,18 @@ class GraphParams:
     notes: list[str] = field(default_factory=list)
 
 
-def collect(query: bytes, content_type: str, body: bytes, authorization: str | None) -> GraphParams:
+def collect(
+    query: bytes,
+    content_type: str,
+    body: bytes,
+    authorization: str | None,
+    form: MultipartForm | None = None,
+) -> GraphParams:
     """Merge query and body parameters (the body wins, but a JSON null in it means "not set")
-    and find the access token: body, then query, then the Authorization header."""
+    and find the access token: body, then query, then the Authorization header.
+
+    A multipart body may come already parsed (`form`, read as it arrived); else `body` is
+    parsed here."""
     notes: list[str] = []
     files: list[FilePart] = []
     try:
@@ -43,15 +52,19 @@ def collect(query: bytes, content_type: str, body: bytes, authorization: str | N
         notes.append("query string is not UTF-8: ignored")
     from_body: dict[str, object] = {}
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if body:
+    if body or form is not None:
         try:
             if media_type == "application/json":
                 from_body = _parse_json_object(body)
             elif media_type == "application/x-www-form-urlencoded":
                 from_body = _assemble(_parse_pairs(body))
             elif media_type == "multipart/form-data":
-                fields, files = parse_multipart(content_type, body)
-                from_body = _assemble(list(fields.items()))
+                if form is None:
+                    form = parse_multipart(content_type, body)
+                if form.error is not None:
+                    raise ValueError(form.error)
+                from_body = _assemble(list(form.fields.items()))
+                files = form.files
             else:
                 notes.append(f"body in Content-Type {media_type or '(none)'!r}: not read")
         except ValueError as exc:

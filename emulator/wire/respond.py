@@ -33,7 +33,7 @@ def graph_json(payload: Any) -> bytes:
     return text.replace("/", "\\/").encode("ascii")
 
 
-def success(payload: dict[str, Any], version: str) -> Response:
+def success(payload: Any, version: str) -> Response:
     """A 200 with the real API's notable headers."""
     fbtrace, trace, debug = trace_ids()
     headers = {
