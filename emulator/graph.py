@@ -69,8 +69,9 @@ class GraphEndpoint:
             self._journal(call, 200, payload, None)
             return response
         except GraphError as error:
-            response, body = failure(error, version, headers.explain)
-            self._journal(call, error.spec.status, body, error)
+            status = self._status(error)
+            response, body = failure(error, version, headers.explain, status)
+            self._journal(call, status, body, error)
             return response
         except ClientDisconnect:
             return Response(status_code=400)
@@ -119,6 +120,13 @@ class GraphEndpoint:
             raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
         return handler(EdgeCall(world, method, version, params, grant, page, now, call["at"], call))
 
+    def _status(self, error: GraphError) -> int:
+        """The HTTP status: the catalog's, or 403 for code 10/200 permission errors when the
+        scenario says so (sources disagree, reference §13 item 11)."""
+        if error.spec.code in (10, 200):
+            return self.world.scenario.behaviour.permission_error_status
+        return error.spec.status
+
     def _batch(self, params: GraphParams, version: str, now: datetime) -> list[dict[str, Any]]:
         """Each request of a batch is answered (and journaled) as if sent alone; the batch's
         token serves entries that carry none."""
@@ -142,9 +150,10 @@ class GraphEndpoint:
                 self._journal(call, 200, body, None)
                 answers.append(entry_answer(200, body))
             except GraphError as error:
-                _, failed = failure(error, served)
-                self._journal(call, error.spec.status, failed, error)
-                answers.append(entry_answer(error.spec.status, failed))
+                status = self._status(error)
+                _, failed = failure(error, served, status=status)
+                self._journal(call, status, failed, error)
+                answers.append(entry_answer(status, failed))
         return answers
 
     def _journal(

@@ -212,9 +212,15 @@ def test_webhooks_endpoint_exists(client: TestClient) -> None:
 def test_rules_ledger_lists_every_catalog_entry(client: TestClient) -> None:
     from emulator.wire import catalog
 
-    rules = client.get("/_emulator/rules").json()["data"]
+    ledger = client.get("/_emulator/rules").json()
+    rules = ledger["data"]
     assert {r["rule"] for r in rules} == set(catalog.BY_KEY)
     assert all(r["source"] and r["confidence"] in ("D", "O", "I") for r in rules)
+    fields = {row["field"]: row for row in ledger["fields"]}
+    total = fields["name_placeholder[summary][total_cost]"]
+    assert (total["required"], total["kind"], total["in"]) == (True, "num", "template receipt")
+    assert fields["name_placeholder[elements][n][title]"]["errors"]
+    assert all(error in catalog.BY_KEY for row in ledger["fields"] for error in row["errors"])
 
 
 def test_clock_set_without_offset_means_utc(client: TestClient) -> None:

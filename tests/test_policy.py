@@ -394,3 +394,39 @@ def test_reusable_attachment_is_usable_by_its_page_only(client: TestClient) -> N
     assert_refused(client, send(client, other, token="OTHER_TOKEN"), "attachment_not_owned")
     unknown = {"type": "image", "payload": {"attachment_id": "1234567890"}}
     assert_refused(client, send(client, to(IN_WINDOW, attachment=unknown)), "attachment_not_owned")
+
+
+def test_permission_error_status_can_be_403() -> None:
+    from conftest import TEST_SCENARIO, make_client
+
+    text = TEST_SCENARIO.read_text() + "behaviour:\n  permission_error_status: 403\n"
+    with make_client(text) as client:
+        window = send(client, to(IN_7_DAYS))
+        assert (window.status_code, graph_error(window)["code"]) == (403, 10)
+        task = send(client, to(IN_WINDOW), token="NO_TASK_TOKEN")
+        assert (task.status_code, graph_error(task)["code"]) == (403, 200)
+        other = send(client, to("2999999999999999"))
+        assert other.status_code == 400  # code 100 stays 400
+
+
+@pytest.mark.parametrize(
+    ("choice", "keys"),
+    [
+        ("recipient_id", {"recipient_id"}),
+        ("recipient_id_and_message_id", {"recipient_id", "message_id"}),
+    ],
+    ids=["Instagram documentation", "Messenger prose"],
+)
+def test_react_response_behaviour(choice: str, keys: set[str]) -> None:
+    from conftest import TEST_SCENARIO, make_client
+
+    text = TEST_SCENARIO.read_text() + f"behaviour:\n  react_response: {choice}\n"
+    react = {
+        "recipient": {"id": IN_WINDOW},
+        "sender_action": "react",
+        "payload": {"message_id": "m_9", "reaction": "love"},
+    }
+    with make_client(text) as client:
+        answer = send(client, react).json()
+    assert set(answer) == keys
+    assert answer.get("message_id", "m_9") == "m_9"

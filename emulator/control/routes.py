@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from emulator import __version__
 from emulator.rules import limits
+from emulator.rules.ledger import field_rules
 from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
@@ -202,6 +203,7 @@ def routes(world: World) -> list[Route]:
                 }
                 for spec in catalog.ALL
             ],
+            "fields": field_rules(),
             "limits": {
                 "text_max": limits.TEXT_MAX,
                 "metadata_limit": limits.METADATA_LIMIT,

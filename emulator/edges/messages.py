@@ -70,6 +70,10 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
         if request.is_reusable:
             attachment_id = save_sent_attachment(call, request)
             payload["attachment_id"] = attachment_id
+    elif request.payload is not None and (
+        call.world.scenario.behaviour.react_response == "recipient_id_and_message_id"
+    ):
+        payload["message_id"] = request.payload["message_id"]  # the message reacted to
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
     world.record_send(

@@ -188,6 +188,8 @@ class BehaviourSpec(_Model):
     quick_reply_title: Literal["reject", "truncate"] = "reject"
     unknown_psid: Literal["no_matching_user", "cannot_send_to_id"] = "no_matching_user"
     tag_retirement_date: date = limits.TAG_RETIREMENT_DATE
+    permission_error_status: Literal[400, 403] = 400  # HTTP status of code 10 and 200 errors
+    react_response: Literal["recipient_id", "recipient_id_and_message_id"] = "recipient_id"
 
 
 class Scenario(_Model):

@@ -64,7 +64,7 @@ def error_body(error: GraphError, fbtrace_id: str) -> dict[str, Any]:
 
 
 def failure(
-    error: GraphError, version: str, explain: bool = False
+    error: GraphError, version: str, explain: bool = False, status: int | None = None
 ) -> tuple[Response, dict[str, Any]]:
     """The error response, and its body for the journal."""
     fbtrace, trace, debug = trace_ids()
@@ -82,7 +82,7 @@ def failure(
         headers["x-emulator-rule"] = error.spec.key
         if error.path:
             headers["x-emulator-path"] = _header_safe(error.path)
-    return Response(graph_json(body), error.spec.status, headers), body
+    return Response(graph_json(body), status or error.spec.status, headers), body
 
 
 def www_authenticate(error: GraphError) -> str:
