@@ -85,9 +85,13 @@ class Field:
     check: Check | None = None  # a rule of its own, on the value (each item, for arrays)
     source: str = ""
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+    item_spec: Field | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        scalar_items = self.kind == "arr" and self.item != "obj"
+        item = Field(self.name, self.item, check=self.check) if scalar_items else None
+        object.__setattr__(self, "item_spec", item)
 
 
 def check_object(value: Any, spec: Field, where: Where) -> dict[str, Any]:
@@ -95,92 +99,130 @@ def check_object(value: Any, spec: Field, where: Where) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise where.fail(catalog.FIELD_NOT_OBJECT)
     known = spec.by_name
-    for key in value:
-        if key not in known:
-            unknown = [k for k in value if k not in known]
-            raise catalog.INVALID_KEYS(
-                path=f"{where.path}.{unknown[0]}", keys=", ".join(unknown), param=where.param
-            )
+    if not known.keys() >= value.keys():
+        unknown = [key for key in value if key not in known]
+        raise catalog.INVALID_KEYS(
+            path=f"{where.path}.{unknown[0]}", keys=", ".join(unknown), param=where.param
+        )
     for child in spec.fields:
         item = value.get(child.name)
         if item is None:
             if child.required:
                 raise (where / child.name).fail(child.missing_error or catalog.FIELD_REQUIRED)
             continue
-        check_value(item, child, where / child.name)
+        _CHECKERS[child.kind](item, child, where, child.name)
     if spec.check is not None:
         spec.check(value, where)
     return value
 
 
-def check_value(value: Any, spec: Field, where: Where) -> None:
-    """One field's value against its kind and limits."""
-    kind = spec.kind
-    if kind == "str":
-        check_string(value, spec, where)
-    elif kind == "obj":
-        check_object(value, spec, where)
-    elif kind == "arr":
-        check_array(value, spec, where)
-    elif kind == "url":
-        if value == "" and spec.empty_string_error is not None:
-            raise where.fail(spec.empty_string_error)
-        if not isinstance(value, str) or not _URL.fullmatch(value):
-            raise where.fail(catalog.FIELD_URL)
-    elif kind == "enum":
-        if not isinstance(value, str) or value.lower() not in spec.choices:
-            allowed = ", ".join(sorted(choice.upper() for choice in spec.choices))
-            raise where.fail(catalog.FIELD_ENUM, allowed=allowed, got=_got(value))
-    elif kind == "num":
-        if as_number(value) is None:
-            raise where.fail(catalog.FIELD_NOT_NUMBER)
-    elif kind == "bool":
-        if as_bool(value) is None:
-            raise where.fail(catalog.FIELD_NOT_BOOLEAN)
-    elif kind == "id":
-        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if not isinstance(text, str) or not is_numeric_id(text):
-            raise where.fail(catalog.FIELD_ID_INVALID)
-    if spec.check is not None and kind != "obj" and kind != "arr":
-        spec.check(value, where)
+# Each checker takes the value, its spec, and the parent's position plus the key: the value's
+# own position is only built when it is needed (an error, a nested object, a custom check).
+_Checker = Callable[[Any, Field, Where, "str | int"], None]
 
 
-def check_string(value: Any, spec: Field, where: Where) -> None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)  # Graph takes numbers where strings belong (order numbers, ids)
-    if not isinstance(value, str):
-        raise where.fail(catalog.FIELD_NOT_STRING)
-    if not value:
+def _check_str(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if type(value) is not str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # Graph takes numbers where strings belong (order numbers)
+        else:
+            raise (parent / key).fail(catalog.FIELD_NOT_STRING)
+    size = len(value)
+    if not size:
         if spec.allow_empty:
             return
-        raise where.fail(spec.empty_string_error or catalog.FIELD_NOT_STRING)
-    if spec.max_len is not None and len(value) > spec.max_len:
-        raise where.fail(catalog.FIELD_TOO_LONG, limit=spec.max_len)
-    if spec.min_len is not None and len(value) < spec.min_len:
-        raise where.fail(catalog.FIELD_TOO_SHORT, limit=spec.min_len)
+        raise (parent / key).fail(spec.empty_string_error or catalog.FIELD_NOT_STRING)
+    if spec.max_len is not None and size > spec.max_len:
+        raise (parent / key).fail(catalog.FIELD_TOO_LONG, limit=spec.max_len)
+    if spec.min_len is not None and size < spec.min_len:
+        raise (parent / key).fail(catalog.FIELD_TOO_SHORT, limit=spec.min_len)
+    if spec.check is not None:
+        spec.check(value, parent / key)
 
 
-def check_array(value: Any, spec: Field, where: Where) -> None:
+def _check_obj(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    check_object(value, spec, parent / key)
+
+
+def _check_arr(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    where = parent / key
     if not isinstance(value, list):
         raise where.fail(catalog.FIELD_NOT_ARRAY)
     if not value and spec.min_items > 0:
         raise where.fail(spec.empty_error)
     if spec.max_items is not None and len(value) > spec.max_items:
         raise where.fail(catalog.ARRAY_TOO_MANY)
-    item = None if spec.item == "obj" else Field(spec.name, spec.item, check=spec.check)
-    for index, element in enumerate(value):
-        if item is None:
+    if spec.item == "obj":
+        for index, element in enumerate(value):
             check_object(element, spec, where / index)
-        else:
-            check_value(element, item, where / index)
+        return
+    checker = _CHECKERS[spec.item]
+    item = spec.item_spec
+    assert item is not None
+    for index, element in enumerate(value):
+        checker(element, item, where, index)
+
+
+def _check_url(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if value == "" and spec.empty_string_error is not None:
+        raise (parent / key).fail(spec.empty_string_error)
+    if type(value) is not str or not _URL.fullmatch(value):
+        raise (parent / key).fail(catalog.FIELD_URL)
+    if spec.check is not None:
+        spec.check(value, parent / key)
+
+
+def _check_enum(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if type(value) is not str or value.lower() not in spec.choices:
+        allowed = ", ".join(sorted(choice.upper() for choice in spec.choices))
+        raise (parent / key).fail(catalog.FIELD_ENUM, allowed=allowed, got=_got(value))
+    if spec.check is not None:
+        spec.check(value, parent / key)
+
+
+def _check_num(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if as_number(value) is None:
+        raise (parent / key).fail(catalog.FIELD_NOT_NUMBER)
+    if spec.check is not None:
+        spec.check(value, parent / key)
+
+
+def _check_bool(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if as_bool(value) is None:
+        raise (parent / key).fail(catalog.FIELD_NOT_BOOLEAN)
+
+
+def _check_id(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    text = str(value) if type(value) is int else value
+    if type(text) is not str or not is_numeric_id(text):
+        raise (parent / key).fail(catalog.FIELD_ID_INVALID)
+
+
+def _check_any(value: Any, spec: Field, parent: Where, key: str | int) -> None:
+    if spec.check is not None:
+        spec.check(value, parent / key)
+
+
+_CHECKERS: dict[str, _Checker] = {
+    "str": _check_str,
+    "obj": _check_obj,
+    "arr": _check_arr,
+    "url": _check_url,
+    "enum": _check_enum,
+    "num": _check_num,
+    "bool": _check_bool,
+    "id": _check_id,
+    "any": _check_any,
+}
 
 
 def as_number(value: Any) -> float | None:
     """A JSON number, or a decimal number in a string ("75.00"), as Graph takes both."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    kind = type(value)
+    if kind is int or kind is float:
         return float(value)
+    if kind is bool:
+        return None
     if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
         return float(value)
     return None
