@@ -145,11 +145,16 @@ class GraphEndpoint:
             served = version
             try:
                 route = parse_path(entry.path)
-                served = route.version if route.version != limits.LATEST_VERSION else version
+                served = route.version if route.versioned else version
+                if route.node is None:  # Graph does not run a batch inside a batch
+                    raise catalog.BATCH_INVALID(path="batch.relative_url")
                 body = self._dispatch(entry.method, route.node, route.edge, served, sub, call, now)
                 self._journal(call, 200, body, None)
                 answers.append(entry_answer(200, body))
-            except GraphError as error:
+            except Exception as exc:  # each entry fails alone, as if sent alone
+                error = exc if isinstance(exc, GraphError) else catalog.UNKNOWN_ERROR()
+                if not isinstance(exc, GraphError):
+                    log.exception("unexpected failure in a batch entry %s", entry.path)
                 status = self._status(error)
                 _, failed = failure(error, served, status=status)
                 self._journal(call, status, failed, error)

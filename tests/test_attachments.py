@@ -787,3 +787,27 @@ def test_live_oversized_chunked_upload_is_refused_and_the_server_keeps_serving(l
         assert http.get("/_emulator/attachments").json() == {"data": []}
         again = http.post(UPLOAD, params=TOKEN, json={"message": by_url()})
         assert_attachment_id(again)
+
+
+def test_filedata_part_without_a_filename_is_the_file(client: TestClient) -> None:
+    """Some clients (requests with (None, data, type)) send the file part without a filename."""
+    boundary = "b0undary"
+    message = '{"attachment":{"type":"image","payload":{"is_reusable":true}}}'
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\n{message}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="filedata"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + b"\x89PNG\r\n\x1a\n\xff\xfe"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        "/v21.0/me/message_attachments",
+        params={"access_token": "PAGE_TOKEN"},
+        content=body,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 200, response.text
+    saved = client.get(f"/_emulator/attachments/{response.json()['attachment_id']}").json()
+    assert saved["size"] == 10

@@ -110,3 +110,53 @@ def test_batch_over_real_http(live: str) -> None:
 def test_root_without_batch_is_not_routed(client: TestClient) -> None:
     response = client.post("/v21.0/", data={"access_token": "PAGE_TOKEN"})
     assert graph_error(response)["message"] == "Unsupported post request."
+
+
+def test_a_broken_entry_fails_alone(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    messages = sys.modules["emulator.edges.messages"]
+    real = messages.parse_send
+
+    def flaky(values: Any, **kw: Any) -> Any:
+        if values.get("message", {}).get("text") == "boom":
+            raise RuntimeError("a bug")
+        return real(values, **kw)
+
+    monkeypatch.setattr(messages, "parse_send", flaky)
+    entries = [
+        {"method": "POST", "relative_url": "me/messages", "body": form_body(IN_WINDOW, "ok")},
+        {"method": "POST", "relative_url": "me/messages", "body": form_body(IN_WINDOW, "boom")},
+    ]
+    answers = batch(client, entries).json()
+    assert [a["code"] for a in answers] == [200, 500]
+    assert json.loads(answers[1]["body"])["error"]["code"] == 1
+
+
+def test_no_batch_inside_a_batch(client: TestClient) -> None:
+    inner = json.dumps([{"method": "GET", "relative_url": "me"}])
+    entries = [{"method": "POST", "relative_url": "/", "body": f"batch={inner}"}]
+    answer = batch(client, entries).json()[0]
+    assert json.loads(answer["body"])["error"]["type"] == "GraphBatchException"
+
+
+def test_entry_versions_are_their_own(client: TestClient) -> None:
+    from samples import sample
+
+    product = {
+        "recipient": json.dumps({"id": IN_WINDOW}),
+        "messaging_type": "RESPONSE",
+        "message": json.dumps(sample("product")),
+    }
+    entries = [
+        {
+            "method": "POST",
+            "relative_url": "v25.0/me/messages",
+            "body": str(httpx.QueryParams(product)),
+        },
+        {"method": "POST", "relative_url": "me/messages", "body": str(httpx.QueryParams(product))},
+    ]
+    response = client.post(
+        "/v7.0/", data={"batch": json.dumps(entries), "access_token": "PAGE_TOKEN"}
+    )
+    assert [a["code"] for a in response.json()] == [200, 400]  # the batch's v7.0 is too old

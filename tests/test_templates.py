@@ -464,3 +464,18 @@ def test_media_template_with_a_saved_attachment(client: TestClient) -> None:
     saved = send(client, body({"attachment": image})).json()["attachment_id"]
     message = element("media", url=DELETE, attachment_id=saved)
     assert send(client, body(message)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "huge",
+    ["9" * 400, int("9" * 400), 1e308],
+    ids=["digits in a string", "a 400-digit integer", "near the float limit"],
+)
+def test_absurd_numbers_are_refused_not_crashing(client: TestClient, huge: Any) -> None:
+    feedback = broken("customer_feedback", {"expires_in_days": huge})
+    assert send(client, body(feedback)).status_code == 400
+    receipt = broken("receipt", {"summary": {"total_cost": huge}})
+    response = send(client, body(receipt))
+    assert response.status_code in (200, 400)  # 1e308 is a (silly) number; never a 500
+    if huge != 1e308:
+        assert response.status_code == 400

@@ -9,6 +9,7 @@ generated boundary tests, so a limit is written once.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -190,12 +191,16 @@ def _check_num(value: Any, spec: Field, parent: Where, key: str | int) -> None:
 def _check_bool(value: Any, spec: Field, parent: Where, key: str | int) -> None:
     if as_bool(value) is None:
         raise (parent / key).fail(catalog.FIELD_NOT_BOOLEAN)
+    if spec.check is not None:
+        spec.check(value, parent / key)
 
 
 def _check_id(value: Any, spec: Field, parent: Where, key: str | int) -> None:
     text = str(value) if type(value) is int else value
     if type(text) is not str or not is_numeric_id(text):
         raise (parent / key).fail(catalog.FIELD_ID_INVALID)
+    if spec.check is not None:
+        spec.check(value, parent / key)
 
 
 def _check_any(value: Any, spec: Field, parent: Where, key: str | int) -> None:
@@ -219,13 +224,15 @@ _CHECKERS: dict[str, _Checker] = {
 def as_number(value: Any) -> float | None:
     """A JSON number, or a decimal number in a string ("75.00"), as Graph takes both."""
     kind = type(value)
-    if kind is int or kind is float:
-        return float(value)
-    if kind is bool:
+    if not (
+        kind is int or kind is float or (kind is str and _NUMBER_TEXT.fullmatch(value.strip()))
+    ):
         return None
-    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
-        return float(value)
-    return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return number if math.isfinite(number) else None
 
 
 def decimals(value: Any) -> int:

@@ -171,6 +171,8 @@ class MultipartReader:
             self._name = raw_name.decode("utf-8")
             if b"filename" in disposition:
                 self._filename = disposition[b"filename"].decode("utf-8")
+            elif self._name == limits.UPLOAD_FILE_PART:
+                self._filename = ""  # clients may send the file part without a filename
         except UnicodeDecodeError:
             raise MultipartError(f"part {raw_name!r} is not UTF-8") from None
         if self._filename is not None:

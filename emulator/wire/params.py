@@ -159,7 +159,7 @@ def _listify(value: object) -> object:
     if not isinstance(value, dict):
         return value
     items = {key: _listify(child) for key, child in value.items()}
-    if items and all(key.isascii() and key.isdigit() for key in items):
+    if items and all(key.isascii() and key.isdigit() and len(key) < 10 for key in items):
         indexes = sorted(int(key) for key in items)
         if indexes == list(range(len(indexes))):
             return [items[str(index)] for index in indexes]

@@ -13,6 +13,7 @@ class GraphPath:
     version: str  # as served: the path's version, or the latest for unversioned calls
     node: str | None
     edge: str | None
+    versioned: bool = True  # the path named its version
 
 
 def parse_path(path: str) -> GraphPath:
@@ -20,10 +21,11 @@ def parse_path(path: str) -> GraphPath:
     so the rest becomes `Unknown path components`."""
     segments = [segment for segment in path.split("/") if segment]
     version = limits.LATEST_VERSION
-    if segments and segments[0] in limits.GRAPH_VERSIONS:
+    versioned = bool(segments) and segments[0] in limits.GRAPH_VERSIONS
+    if versioned:
         version = segments.pop(0)
     if not segments:
-        return GraphPath(version, None, None)
+        return GraphPath(version, None, None, versioned)
     if len(segments) > 2:
         raise catalog.UNKNOWN_PATH(path="path", rest="/" + "/".join(segments[1:]))
-    return GraphPath(version, segments[0], segments[1] if len(segments) == 2 else None)
+    return GraphPath(version, segments[0], segments[1] if len(segments) == 2 else None, versioned)
