@@ -127,9 +127,15 @@ ROWS: list[tuple[str, dict[str, Any], str, str | None]] = [
     ),
     (
         "Instagram CUSTOMER_FEEDBACK",
-        to(IG_IN_WINDOW, "MESSAGE_TAG", "CUSTOMER_FEEDBACK", **FEEDBACK),
+        to(IG_IN_WINDOW, "MESSAGE_TAG", "CUSTOMER_FEEDBACK"),
         "IG_TOKEN",
         "instagram_tag_unavailable",
+    ),
+    (
+        "Instagram customer feedback template",
+        to(IG_IN_WINDOW, **FEEDBACK),
+        "IG_TOKEN",
+        "template_type_invalid",
     ),
 ]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import IN_WINDOW, assert_refused, graph_error, send
-from samples import MESSAGES, SEED_RECEIPT_JSON, sample
+from samples import CALL_BUTTON, MESSAGES, POSTBACK_BUTTON, SEED_RECEIPT_JSON, sample
 from starlette.testclient import TestClient
 
 from emulator.rules.buttons import BUTTONS
@@ -310,7 +310,7 @@ SPECIFIC = [
                 }
             },
         ),
-        "field_pattern",
+        "country_code_invalid",
     ),
     (
         "receipt without elements",
@@ -321,7 +321,7 @@ SPECIFIC = [
     (
         "feedback title with a URL",
         broken("customer_feedback", {"title": "See https://a.test"}),
-        "field_pattern",
+        "text_has_url",
     ),
     (
         "feedback question id with a dash",
@@ -329,7 +329,7 @@ SPECIFIC = [
             "customer_feedback",
             {"feedback_screens": [{"questions": [{"id": "q-1", "type": "csat"}]}]},
         ),
-        "field_pattern",
+        "question_id_invalid",
     ),
     (
         "feedback NPS with a CSAT scale",
@@ -346,7 +346,7 @@ SPECIFIC = [
     (
         "feedback expires in 8 days",
         broken("customer_feedback", {"expires_in_days": 8}),
-        "field_pattern",
+        "expires_in_days_invalid",
     ),
     ("feedback expires in 7 days", broken("customer_feedback", {"expires_in_days": 7}), None),
     # coupon
@@ -356,7 +356,11 @@ SPECIFIC = [
         "coupon_code_or_url",
     ),
     ("coupon with only a url", broken("coupon", {}, drop=("coupon_code",)), None),
-    ("coupon code with a space", broken("coupon", {"coupon_code": "SHOES 10"}), "field_pattern"),
+    (
+        "coupon code with a space",
+        broken("coupon", {"coupon_code": "SHOES 10"}),
+        "coupon_code_spaces",
+    ),
     # product
     (
         "product id not of this page",
@@ -479,3 +483,87 @@ def test_absurd_numbers_are_refused_not_crashing(client: TestClient, huge: Any) 
     assert response.status_code in (200, 400)  # 1e308 is a (silly) number; never a 500
     if huge != 1e308:
         assert response.status_code == 400
+
+
+INSTAGRAM = [
+    ("generic with postback and web_url", "generic", [POSTBACK_BUTTON], None),
+    ("generic with a call button", "generic", [CALL_BUTTON], "field_enum"),
+    ("button template with postback", "button", [POSTBACK_BUTTON], None),
+    ("receipt", "receipt", None, "template_type_invalid"),
+    ("media", "media", None, "template_type_invalid"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "buttons", "rule"), [row[1:] for row in INSTAGRAM], ids=[row[0] for row in INSTAGRAM]
+)
+def test_instagram_templates(client: TestClient, name: str, buttons: Any, rule: str | None) -> None:
+    """Instagram documents generic, button and product templates with postback/web_url buttons."""
+    message = sample(name)
+    if buttons is not None:
+        holder = payload_of(message)
+        holder = holder["elements"][0] if name == "generic" else holder
+        holder["buttons"] = buttons
+    request = {
+        "recipient": {"id": "1780000000000001"},
+        "messaging_type": "RESPONSE",
+        "message": message,
+    }
+    response = send(client, request, token="IG_TOKEN")
+    if rule is None:
+        assert response.status_code == 200, response.text
+    else:
+        assert_refused(client, response, rule)
+
+
+def test_saved_attachment_ids_expire_after_90_days(client: TestClient) -> None:
+    image = {"type": "image", "payload": {"url": "https://acme.test/a.png", "is_reusable": True}}
+    saved = send(client, body({"attachment": image})).json()["attachment_id"]
+    again = {"attachment": {"type": "image", "payload": {"attachment_id": saved}}}
+    client.post("/_emulator/clock", json={"advance": "90d"})
+    client.post(f"/_emulator/pages/110000000000001/users/{IN_WINDOW}/messages", json={"text": "x"})
+    assert send(client, body(again), token="AGENT_TOKEN").status_code == 200
+    client.post("/_emulator/clock", json={"advance": "1s"})
+    response = send(client, body(again), token="AGENT_TOKEN")
+    assert_refused(client, response, "attachment_not_owned")
+
+
+def test_reusing_a_saved_id_saves_nothing_new(client: TestClient) -> None:
+    image = {"type": "image", "payload": {"url": "https://acme.test/a.png", "is_reusable": True}}
+    saved = send(client, body({"attachment": image})).json()["attachment_id"]
+    reuse = {
+        "attachment": {"type": "image", "payload": {"attachment_id": saved, "is_reusable": True}}
+    }
+    assert "attachment_id" not in send(client, body(reuse)).json()
+    assert len(client.get("/_emulator/attachments").json()["data"]) == 1
+
+
+def test_reply_to_needs_a_user_message_within_24_hours(client: TestClient) -> None:
+    from conftest import IN_7_DAYS
+
+    reply = {"mid": "m_earlier"}
+    inside = {**body({"text": "re"}), "reply_to": reply}
+    assert send(client, inside).status_code == 200
+    agent = {
+        "recipient": {"id": IN_7_DAYS},
+        "messaging_type": "MESSAGE_TAG",
+        "tag": "HUMAN_AGENT",
+        "message": {"text": "re"},
+        "reply_to": reply,
+    }
+    assert_refused(client, send(client, agent, token="AGENT_TOKEN"), "outside_window")
+
+
+def test_quick_reply_image_url_must_be_a_url(client: TestClient) -> None:
+    reply = {"content_type": "text", "title": "Red", "payload": "RED", "image_url": "notaurl"}
+    response = send(client, body({"text": "Colour?", "quick_replies": [reply]}))
+    assert_refused(client, response, "field_url")
+
+
+def test_media_url_host_in_any_case(client: TestClient) -> None:
+    assert (
+        send(
+            client, body(element("media", url="HTTPS://WWW.FACEBOOK.COM/photo.php?fbid=1"))
+        ).status_code
+        == 200
+    )

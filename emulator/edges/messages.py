@@ -7,6 +7,7 @@ from typing import Any
 from emulator.edges.attachments import save_attachment, uploaded_file
 from emulator.edges.base import EdgeCall
 from emulator.policy.window import Target, check_send
+from emulator.rules import limits
 from emulator.rules.request import SendRequest
 from emulator.rules.send import parse_send
 from emulator.wire import catalog
@@ -23,7 +24,8 @@ def messages(call: EdgeCall) -> dict[str, Any]:
         missing_messaging_type=behaviour.missing_messaging_type,
         quick_reply_title=behaviour.quick_reply_title,
         version=call.version,
-        has_file=any(part.name == "filedata" for part in call.params.files),
+        has_file=any(part.name == limits.UPLOAD_FILE_PART for part in call.params.files),
+        instagram=call.page.instagram,
     )
     call.journal["recipient"] = request.recipient.value
     if not request.is_sender_action:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from emulator.policy.auth import check_messaging_permissions
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
+from emulator.scenario.times import parse_instant
 from emulator.state import Activity, Grant, PageState
 from emulator.wire import catalog
 
@@ -76,7 +77,8 @@ def check_send(
         target = Target(person.psid)
 
     for attachment_id in request.attachment_ids:
-        if attachment_id not in page.attachments:
+        saved = page.attachments.get(attachment_id)
+        if saved is None or now - parse_instant(saved.created) > limits.SAVED_ATTACHMENT_LIFETIME:
             raise catalog.ATTACHMENT_NOT_OWNED(path="message.attachment.payload.attachment_id")
     for product_id in request.product_ids:
         if product_id not in page.spec.products:
@@ -84,6 +86,12 @@ def check_send(
     _check_tag(request, page, grant, now, tag_retirement)
     if windowed:
         _check_window(request, page, window_from, now)
+    if request.reply_to is not None and (
+        window_from is None or now - window_from > limits.STANDARD_WINDOW
+    ):  # "the Page must have received a user message within the last 24 hours"
+        raise (catalog.OUTSIDE_WINDOW_INSTAGRAM if page.instagram else catalog.OUTSIDE_WINDOW)(
+            path="reply_to"
+        )
     if blocked:
         raise catalog.PERSON_UNAVAILABLE(path="recipient.id")
     return target

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from emulator.rules import limits
-from emulator.rules.fields import Check, Field, Where, check_object
+from emulator.rules.fields import Check, Field, Where, check_object, got, raises
 from emulator.wire import catalog
 from emulator.wire.errors import ErrorSpec
 
@@ -14,7 +14,9 @@ D_BUTTONS = "https://developers.facebook.com/docs/messenger-platform/send-messag
 _PHONE = re.compile(r"\+[0-9]{6,15}")
 
 
+@raises(catalog.PHONE_PAYLOAD_INVALID)
 def _phone(value: Any, where: Where) -> None:
+    """A phone number: + then country code and number, e.g. +15105551234."""
     if not isinstance(value, str) or not _PHONE.fullmatch(value):
         raise where.fail(catalog.PHONE_PAYLOAD_INVALID)
 
@@ -88,7 +90,7 @@ def button_check(allowed: tuple[str, ...]) -> Check:
         if kind is None:
             raise (where / "type").fail(catalog.FIELD_REQUIRED)
         if not isinstance(kind, str) or kind.lower() not in allowed:
-            raise (where / "type").fail(catalog.FIELD_ENUM, allowed=choices, got=str(kind))
+            raise (where / "type").fail(catalog.FIELD_ENUM, allowed=choices, got=got(kind))
         check_object(value, BUTTONS[kind.lower()], where)
 
     return check

@@ -9,6 +9,7 @@ generated boundary tests, so a limit is written once.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -176,7 +177,7 @@ def _check_url(value: Any, spec: Field, parent: Where, key: str | int) -> None:
 def _check_enum(value: Any, spec: Field, parent: Where, key: str | int) -> None:
     if type(value) is not str or value.lower() not in spec.choices:
         allowed = ", ".join(sorted(choice.upper() for choice in spec.choices))
-        raise (parent / key).fail(catalog.FIELD_ENUM, allowed=allowed, got=_got(value))
+        raise (parent / key).fail(catalog.FIELD_ENUM, allowed=allowed, got=got(value))
     if spec.check is not None:
         spec.check(value, parent / key)
 
@@ -262,5 +263,22 @@ def as_bool(value: Any) -> bool | None:
     return None
 
 
-def _got(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+def got(value: Any) -> str:
+    """The offending value as Graph quotes it after `- got` (JSON for non-strings)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def is_url(value: Any) -> bool:
+    return isinstance(value, str) and _URL.fullmatch(value) is not None
+
+
+def raises(*specs: ErrorSpec) -> Callable[[Check], Check]:
+    """Declare which catalog errors a custom check raises, for the ledger's field rows."""
+
+    def mark(check: Check) -> Check:
+        check.errors = tuple(spec.key for spec in specs)  # type: ignore[attr-defined]
+        return check
+
+    return mark

@@ -26,6 +26,8 @@ def field_rules() -> list[dict[str, Any]]:
     """One row per field: where it lives, what it must be, and the errors that enforce it."""
     rows: list[dict[str, Any]] = []
     for name, spec in TEMPLATES.items():
+        if spec.check is not None:
+            rows.append(_check_row(f"template {name}", PLACEHOLDER, spec))
         _walk(rows, f"template {name}", spec, PLACEHOLDER, spec.source)
     for name, spec in BUTTONS.items():
         _walk(rows, f"button {name}", spec, f"{PLACEHOLDER}[buttons][n]", spec.source)
@@ -37,6 +39,20 @@ def field_rules() -> list[dict[str, Any]]:
         MEDIA_PAYLOAD.source,
     )
     return rows
+
+
+def _check_row(owner: str, param: str, spec: Field) -> dict[str, Any]:
+    """What a custom check adds: its one-line description and the errors it raises."""
+    check = spec.check
+    assert check is not None
+    doc = (check.__doc__ or "").strip().splitlines()
+    return {
+        "in": owner,
+        "field": param,
+        "also": doc[0] if doc else "",
+        "errors": list(getattr(check, "errors", ())),
+        "source": spec.source,
+    }
 
 
 def _walk(rows: list[dict[str, Any]], owner: str, spec: Field, param: str, source: str) -> None:
@@ -71,7 +87,9 @@ def _walk(rows: list[dict[str, Any]], owner: str, spec: Field, param: str, sourc
         if field.choices:
             row["choices"] = list(field.choices)
         if field.check is not None:
-            row["also"] = (field.check.__doc__ or field.check.__name__).strip().splitlines()[0]
+            extra = _check_row(owner, here, field)
+            row["also"] = extra["also"]
+            errors.extend(e for e in extra["errors"] if e not in errors)
         rows.append(row)
         if field.kind == "obj" or (field.kind == "arr" and field.item == "obj"):
             child = f"{here}[n]" if field.kind == "arr" else here

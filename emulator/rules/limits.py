@@ -40,27 +40,9 @@ TEMPLATE_BUTTON_TYPES = (
     "account_unlink",
     "game_play",
 )
+INSTAGRAM_BUTTON_TYPES = ("postback", "web_url")
 WEBVIEW_HEIGHT_RATIOS = ("compact", "tall", "full")
-WEBVIEW_SHARE_BUTTON = ("hide", "show")
-TEMPLATE_TYPES = (
-    "generic",
-    "button",
-    "media",
-    "receipt",
-    "customer_feedback",
-    "coupon",
-    "product",
-)
-RETIRED_TEMPLATE_TYPES = frozenset(
-    {
-        "list",
-        "open_graph",
-        "airline_boardingpass",
-        "airline_checkin",
-        "airline_itinerary",
-        "airline_update",
-    }
-)
+WEBVIEW_SHARE_BUTTON = ("hide",)
 MEDIA_TYPES = ("image", "video")
 MEDIA_URL_HOSTS = ("facebook.com", "fb.com", "fb.me", "fbcdn.net")
 FEEDBACK_QUESTION_TYPES = ("csat", "nps", "ces", "free_form")
@@ -99,6 +81,7 @@ RECIPIENT_IDENTIFIERS = ("id", "user_ref", "phone_number", "comment_id", "post_i
 STANDARD_WINDOW = timedelta(hours=24)
 EXTENDED_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
+SAVED_ATTACHMENT_LIFETIME = timedelta(days=90)  # "Attachment ids expire after 90 days"
 
 # permissions and tasks the policy reads (Meta's names)
 PERMISSION_MESSAGING = "pages_messaging"

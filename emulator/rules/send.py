@@ -6,13 +6,12 @@ broken, as a catalog error carrying the JSON path. Pure: no clock, no state.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.rules import limits
-from emulator.rules.fields import as_bool
+from emulator.rules.fields import as_bool, got, is_url
 from emulator.rules.request import Recipient, SendRequest
 from emulator.rules.templates import check_media_payload, check_template
 from emulator.wire import catalog
@@ -33,6 +32,7 @@ def parse_send(
     quick_reply_title: str = "reject",
     version: str = limits.LATEST_VERSION,
     has_file: bool = False,
+    instagram: bool = False,
 ) -> SendRequest:
     """Apply the documented rules.
 
@@ -92,6 +92,7 @@ def parse_send(
         truncate_titles=quick_reply_title == "truncate",
         version=version,
         has_file=has_file,
+        instagram=instagram,
     )
     reply_to = _reply_to(values.get("reply_to"))
     return SendRequest(
@@ -168,6 +169,7 @@ def parse_message(
     truncate_titles: bool = False,
     version: str = limits.LATEST_VERSION,
     has_file: bool = False,
+    instagram: bool = False,
 ) -> ParsedMessage:
     """message: text or attachment (not both), metadata, quick_replies."""
     if not isinstance(value, dict) or not value:  # undecodable strings count as empty
@@ -187,7 +189,7 @@ def parse_message(
         raise catalog.TEXT_TOO_LONG(path="message.text")
     content = _Content()
     if attachment is not None:
-        content = _attachment(attachment, version, has_file)
+        content = _attachment(attachment, version, has_file, instagram)
     if "metadata" in value:
         metadata = value["metadata"]
         if not isinstance(metadata, str) or len(metadata) >= limits.METADATA_LIMIT:
@@ -197,7 +199,7 @@ def parse_message(
     return ParsedMessage(value, content)
 
 
-def _attachment(attachment: Any, version: str, has_file: bool) -> _Content:
+def _attachment(attachment: Any, version: str, has_file: bool, instagram: bool) -> _Content:
     """The attachment: its envelope (type, payload), then the payload's own rules."""
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
@@ -207,12 +209,12 @@ def _attachment(attachment: Any, version: str, has_file: bool) -> _Content:
             raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
     kind = attachment["type"]
     if not isinstance(kind, str) or kind.lower() not in limits.ATTACHMENT_TYPES:
-        raise catalog.ATTACHMENT_TYPE_INVALID(path="message.attachment.type", got=_got(kind))
+        raise catalog.ATTACHMENT_TYPE_INVALID(path="message.attachment.type", got=got(kind))
     payload = attachment["payload"]
     if not isinstance(payload, dict):
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
     if kind.lower() == "template":
-        template_type, product_ids = check_template(payload, version)
+        template_type, product_ids = check_template(payload, version, instagram=instagram)
         saved = tuple(
             str(element["attachment_id"])
             for element in payload.get("elements", ())
@@ -220,9 +222,12 @@ def _attachment(attachment: Any, version: str, has_file: bool) -> _Content:
         )
         return _Content(template_type, False, saved, product_ids)
     check_media_payload(payload, uploaded=has_file)
-    reusable = as_bool(payload.get("is_reusable", False)) is True
+    if has_file and payload.get("url") is not None:
+        raise catalog.UPLOAD_SOURCE_BOTH(path="message.attachment.payload.url")
     saved_id = payload.get("attachment_id")
-    return _Content(None, reusable, (str(saved_id),) if saved_id is not None else ())
+    if saved_id is not None:  # already saved: is_reusable has nothing left to save
+        return _Content(None, False, (str(saved_id),))
+    return _Content(None, as_bool(payload.get("is_reusable", False)) is True)
 
 
 def _quick_replies(replies: Any, truncate_titles: bool) -> None:
@@ -253,6 +258,10 @@ def _quick_replies(replies: Any, truncate_titles: bool) -> None:
                 raise catalog.QUICK_REPLY_FIELD_NOT_STRING(
                     path=f"{path}.{field}", index=index, field=field
                 )
+        if reply.get("image_url") and not is_url(reply["image_url"]):
+            raise catalog.FIELD_URL(
+                path=f"{path}.image_url", param=f"message[quick_replies][{index}][image_url]"
+            )
         payload = reply.get("payload")
         if payload is not None and (
             isinstance(payload, bool) or not isinstance(payload, str | int | float)
@@ -295,7 +304,7 @@ def _parse_tag(value: Any, messaging_type: str | None, is_action: bool) -> str |
 
 def _sender_action(value: Any) -> str:
     if not isinstance(value, str) or value.lower() not in limits.SENDER_ACTIONS:
-        raise catalog.SENDER_ACTION_INVALID(path="sender_action", got=_got(value))
+        raise catalog.SENDER_ACTION_INVALID(path="sender_action", got=got(value))
     return value.lower()
 
 
@@ -317,15 +326,8 @@ def _reaction_payload(action: str, payload: Any) -> dict[str, Any] | None:
 def _enum(value: Any, allowed: frozenset[str], error: Any, path: str) -> str:
     """Graph enums match case-insensitively and are echoed upper-case in errors."""
     if not isinstance(value, str) or value.upper() not in allowed:
-        raise error(path=path, got=_got(value))
+        raise error(path=path, got=got(value))
     return value.upper()
-
-
-def _got(value: Any) -> str:
-    """The offending value as Graph quotes it after `- got`."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _persona_id(value: Any) -> str | None:

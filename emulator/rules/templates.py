@@ -13,7 +13,7 @@ from typing import Any
 from emulator.rules import limits
 from emulator.rules.buttons import DEFAULT_ACTION, buttons
 from emulator.rules.currencies import MINOR_UNITS
-from emulator.rules.fields import Field, Where, as_number, check_object, decimals
+from emulator.rules.fields import Field, Where, as_number, check_object, decimals, got, raises
 from emulator.wire import catalog
 
 SEED_RCPT = "shared/seeds/002_13ac4b8f9cdb2d47.txt"
@@ -21,6 +21,7 @@ PLACEHOLDER = "name_placeholder"
 _HAS_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _QUESTION_ID = re.compile(r"[A-Za-z0-9_]+")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+_HOST = re.compile(r"^https?://([^/:?#]+).*$", re.IGNORECASE | re.DOTALL)
 
 TEMPLATE_TYPE = Field("template_type", required=True)
 SHARABLE = Field("sharable", "bool")
@@ -29,66 +30,81 @@ SHARABLE = Field("sharable", "bool")
 # --- generic ----------------------------------------------------------------------------
 
 
+@raises(catalog.ELEMENT_INCOMPLETE)
 def _element_complete(value: Any, where: Where) -> None:
     """Title and at least one other field (image url, subtitle or buttons)."""
-    if not any(value.get(key) for key in ("subtitle", "image_url", "buttons", "default_action")):
+    if not any(value.get(key) for key in ("subtitle", "image_url", "buttons")):
         raise where.fail(catalog.ELEMENT_INCOMPLETE)
 
 
-GENERIC = Field(
-    "generic",
-    "obj",
-    fields=(
-        TEMPLATE_TYPE,
-        SHARABLE,
-        Field("image_aspect_ratio", "enum", choices=("horizontal", "square")),
-        Field(
-            "elements",
-            "arr",
-            required=True,
-            min_items=1,
-            max_items=limits.GENERIC_ELEMENTS_MAX,
-            fields=(
-                Field("title", required=True, max_len=limits.TEMPLATE_TITLE_MAX),
-                Field("subtitle", max_len=limits.TEMPLATE_TITLE_MAX),
-                Field("image_url", "url"),
-                DEFAULT_ACTION,
-                buttons(),
+def _generic(button_types: tuple[str, ...]) -> Field:
+    return Field(
+        "generic",
+        "obj",
+        fields=(
+            TEMPLATE_TYPE,
+            SHARABLE,
+            Field("image_aspect_ratio", "enum", choices=("horizontal", "square")),
+            Field(
+                "elements",
+                "arr",
+                required=True,
+                min_items=1,
+                max_items=limits.GENERIC_ELEMENTS_MAX,
+                fields=(
+                    Field("title", required=True, max_len=limits.TEMPLATE_TITLE_MAX),
+                    Field("subtitle", max_len=limits.TEMPLATE_TITLE_MAX),
+                    Field("image_url", "url"),
+                    DEFAULT_ACTION,
+                    buttons(button_types),
+                ),
+                check=_element_complete,
             ),
-            check=_element_complete,
         ),
-    ),
-    source="https://developers.facebook.com/docs/messenger-platform/reference/templates/generic",
-)
+        source="https://developers.facebook.com/docs/messenger-platform/reference/templates/"
+        "generic",
+    )
+
+
+GENERIC = _generic(limits.TEMPLATE_BUTTON_TYPES)
 
 # --- button -----------------------------------------------------------------------------
 
-BUTTON = Field(
-    "button",
-    "obj",
-    fields=(
-        TEMPLATE_TYPE,
-        SHARABLE,
-        Field("text", required=True, max_len=limits.BUTTON_TEMPLATE_TEXT_MAX),
-        buttons(required=True, empty_error=catalog.ARRAY_MUST_BE_NON_EMPTY),
-    ),
-    source="https://developers.facebook.com/docs/messenger-platform/reference/templates/button",
-)
+
+def _button(button_types: tuple[str, ...]) -> Field:
+    return Field(
+        "button",
+        "obj",
+        fields=(
+            TEMPLATE_TYPE,
+            SHARABLE,
+            Field("text", required=True, max_len=limits.BUTTON_TEMPLATE_TEXT_MAX),
+            buttons(button_types, required=True, empty_error=catalog.ARRAY_MUST_BE_NON_EMPTY),
+        ),
+        source="https://developers.facebook.com/docs/messenger-platform/reference/templates/button",
+    )
+
+
+BUTTON = _button(limits.TEMPLATE_BUTTON_TYPES)
 
 # --- media ------------------------------------------------------------------------------
 
 
+@raises(catalog.MEDIA_TYPE_INVALID)
 def _media_type(value: Any, where: Where) -> None:
+    """image or video."""
     if not isinstance(value, str) or value.lower() not in limits.MEDIA_TYPES:
         raise where.fail(catalog.MEDIA_TYPE_INVALID)
 
 
+@raises(catalog.MEDIA_SOURCE_REQUIRED, catalog.MEDIA_URL_NOT_FACEBOOK)
 def _media_source(value: Any, where: Where) -> None:
+    """A Facebook url or a saved attachment_id, not both."""
     url, saved = value.get("url"), value.get("attachment_id")
     if (url is None) == (saved is None):
         raise where.fail(catalog.MEDIA_SOURCE_REQUIRED)
     if url is not None:
-        host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", url).lower()
+        host = _HOST.sub(r"\1", url).lower()
         if not any(host == h or host.endswith("." + h) for h in limits.MEDIA_URL_HOSTS):
             raise (where / "url").fail(catalog.MEDIA_URL_NOT_FACEBOOK)
 
@@ -120,16 +136,21 @@ MEDIA = Field(
 # --- receipt (SEED-RCPT: every field of the seed's property tables) ----------------------
 
 
+@raises(catalog.CURRENCY_INVALID)
 def _currency(value: Any, where: Where) -> None:
+    """An ISO 4217 code in upper case."""
     if not isinstance(value, str) or value not in MINOR_UNITS:
         raise where.fail(catalog.CURRENCY_INVALID, currency=str(value))
 
 
+@raises(catalog.COUNTRY_CODE_INVALID)
 def _country(value: Any, where: Where) -> None:
+    """Two letters."""
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
-        raise where.fail(catalog.FIELD_PATTERN, expected="must be a two-letter country code")
+        raise where.fail(catalog.COUNTRY_CODE_INVALID)
 
 
+@raises(catalog.AMOUNT_INVALID)
 def _receipt_amounts(value: Any, where: Where) -> None:
     """Summary amounts are valid positive decimals, within the currency's decimal places."""
     places = MINOR_UNITS.get(value.get("currency"), 2)
@@ -207,18 +228,21 @@ RECEIPT = Field(
 # --- customer feedback ------------------------------------------------------------------
 
 
+@raises(catalog.TEXT_HAS_URL)
 def _no_url(value: Any, where: Where) -> None:
+    """No URLs."""
     if isinstance(value, str) and _HAS_URL.search(value):
-        raise where.fail(catalog.FIELD_PATTERN, expected="must not contain a URL")
+        raise where.fail(catalog.TEXT_HAS_URL)
 
 
+@raises(catalog.QUESTION_ID_INVALID)
 def _question_id(value: Any, where: Where) -> None:
+    """Letters, digits and underscores."""
     if not isinstance(value, str) or not _QUESTION_ID.fullmatch(value):
-        raise where.fail(
-            catalog.FIELD_PATTERN, expected="may hold only letters, digits and underscores"
-        )
+        raise where.fail(catalog.QUESTION_ID_INVALID)
 
 
+@raises(catalog.FEEDBACK_SCORE_OPTION)
 def _question(value: Any, where: Where) -> None:
     """score_option fits the question type."""
     option, kind = value.get("score_option"), str(value.get("type", "")).lower()
@@ -228,17 +252,17 @@ def _question(value: Any, where: Where) -> None:
             catalog.FEEDBACK_SCORE_OPTION,
             allowed=", ".join(sorted(o.upper() for o in allowed)),
             kind=kind.upper(),
-            got=str(option),
+            got=got(option),
         )
 
 
+@raises(catalog.EXPIRES_IN_DAYS_INVALID)
 def _expires_in_days(value: Any, where: Where) -> None:
+    """A whole number from 1 to 7."""
     low, high = limits.FEEDBACK_EXPIRES_DAYS
     number = as_number(value)
     if number is None or number != int(number) or not low <= number <= high:
-        raise where.fail(
-            catalog.FIELD_PATTERN, expected=f"must be a whole number from {low} to {high}"
-        )
+        raise where.fail(catalog.EXPIRES_IN_DAYS_INVALID)
 
 
 QUESTION = Field(
@@ -303,14 +327,18 @@ CUSTOMER_FEEDBACK = Field(
 # --- coupon -----------------------------------------------------------------------------
 
 
+@raises(catalog.COUPON_CODE_OR_URL)
 def _coupon_source(value: Any, where: Where) -> None:
+    """A coupon_code or a coupon_url."""
     if value.get("coupon_code") is None and value.get("coupon_url") is None:
         raise where.fail(catalog.COUPON_CODE_OR_URL)
 
 
+@raises(catalog.COUPON_CODE_SPACES)
 def _no_spaces(value: Any, where: Where) -> None:
+    """No spaces."""
     if isinstance(value, str) and any(ch.isspace() for ch in value):
-        raise where.fail(catalog.FIELD_PATTERN, expected="must not contain spaces")
+        raise where.fail(catalog.COUPON_CODE_SPACES)
 
 
 COUPON = Field(
@@ -322,10 +350,10 @@ COUPON = Field(
         Field("subtitle", max_len=limits.TEMPLATE_TITLE_MAX),
         Field("coupon_code", check=_no_spaces),
         Field("coupon_url", "url"),
-        Field("coupon_url_button_title", max_len=limits.BUTTON_TITLE_MAX),
+        Field("coupon_url_button_title"),
         Field("coupon_pre_message"),
         Field("image_url", "url"),
-        Field("payload", max_len=limits.POSTBACK_PAYLOAD_MAX),
+        Field("payload"),
     ),
     check=_coupon_source,
     source="https://developers.facebook.com/docs/messenger-platform/send-messages/template/coupon",
@@ -360,11 +388,19 @@ TEMPLATES: dict[str, Field] = {
     "coupon": COUPON,
     "product": PRODUCT,
 }
+# Instagram documents generic, button and product templates, with postback and web_url buttons.
+INSTAGRAM_TEMPLATES: dict[str, Field] = {
+    "generic": _generic(limits.INSTAGRAM_BUTTON_TYPES),
+    "button": _button(limits.INSTAGRAM_BUTTON_TYPES),
+    "product": PRODUCT,
+}
 
 # --- media attachments (audio, file, image, video) ------------------------------------
 
 
+@raises(catalog.ATTACHMENT_SOURCE_REQUIRED)
 def _media_payload_source(value: Any, where: Where) -> None:
+    """A url or an attachment_id, not both."""
     if (value.get("url") is None) == (value.get("attachment_id") is None):
         raise where.fail(catalog.ATTACHMENT_SOURCE_REQUIRED)
 
@@ -380,14 +416,16 @@ MEDIA_PAYLOAD = Field(
 UPLOADED_PAYLOAD = Field("payload", "obj", fields=MEDIA_PAYLOAD.fields)  # with a filedata part
 
 
-def check_template(payload: dict[str, Any], version: str) -> tuple[str, tuple[str, ...]]:
+def check_template(
+    payload: dict[str, Any], version: str, *, instagram: bool = False
+) -> tuple[str, tuple[str, ...]]:
     """A template payload: its type (lower case) and the product ids it names."""
     where = Where.root(PLACEHOLDER, "message.attachment.payload")
     kind = payload.get("template_type")
     if kind is None:
         raise (where / "template_type").fail(catalog.FIELD_REQUIRED)
     kind = kind.lower() if isinstance(kind, str) else ""
-    spec = TEMPLATES.get(kind)
+    spec = (INSTAGRAM_TEMPLATES if instagram else TEMPLATES).get(kind)
     if spec is None:
         raise catalog.TEMPLATE_TYPE_INVALID(path="message.attachment.payload.template_type")
     if kind == "product" and _version(version) < limits.PRODUCT_TEMPLATE_MIN_VERSION:

@@ -345,7 +345,7 @@ SENDER_ACTION_INVALID = ErrorSpec(
     'UNREACT}} - got "{got}".',
     "sender_action is one of typing_on, typing_off, mark_seen, react, unreact",
     f"{SEED_DE}; {D_SA}; {REF} §2.5 (O-FIX16 enum string) in the modern enum error format",
-    "O",
+    "I",
 )
 REACTION_PAYLOAD = ErrorSpec(
     "reaction_payload",
@@ -782,13 +782,44 @@ AMOUNT_INVALID = ErrorSpec(
     "O",
     subcode=2018055,
 )
-FIELD_PATTERN = ErrorSpec(
-    "field_pattern",
+COUNTRY_CODE_INVALID = ErrorSpec(
+    "country_code_invalid",
     100,
-    "(#100) Param {param} {expected}",
-    "fields with a documented format follow it (feedback question ids: letters, digits and "
-    "_; coupon codes: no spaces; no URLs in feedback titles)",
-    f"{REF} §5.5, §5.6",
+    "(#100) Param {param} must be a two-letter country code",
+    "a receipt address's country is a two-letter abbreviation",
+    f"{SEED_RCPT} (The two-letter country abbreviation of the address)",
+    "I",
+)
+TEXT_HAS_URL = ErrorSpec(
+    "text_has_url",
+    100,
+    "(#100) Param {param} must not contain a URL",
+    "customer feedback titles, subtitles and button titles hold no URLs",
+    f"{REF} §5.5",
+    "I",
+)
+QUESTION_ID_INVALID = ErrorSpec(
+    "question_id_invalid",
+    100,
+    "(#100) Param {param} may hold only letters, digits and underscores",
+    "a feedback question id is alphanumeric with underscores (no dashes)",
+    f"{REF} §5.5",
+    "I",
+)
+EXPIRES_IN_DAYS_INVALID = ErrorSpec(
+    "expires_in_days_invalid",
+    100,
+    "(#100) Param {param} must be a whole number from 1 to 7",
+    "a customer feedback template expires in 1 to 7 days",
+    f"{REF} §5.5",
+    "I",
+)
+COUPON_CODE_SPACES = ErrorSpec(
+    "coupon_code_spaces",
+    100,
+    "(#100) Param {param} must not contain spaces",
+    "a coupon code has no spaces",
+    f"{REF} §5.6",
     "I",
 )
 FEEDBACK_SCORE_OPTION = ErrorSpec(
