@@ -39,8 +39,8 @@ def text_body() -> dict[str, Any]:
 
 
 def receipt_body(elements: int = 100) -> dict[str, Any]:
-    """A receipt-template-like send with `elements` line items (Meta's documented maximum
-    is 100); the emulator takes any template payload, so only its size matters here."""
+    """A valid receipt template send with `elements` line items (Meta's documented maximum
+    is 100): every field is validated by the emulator's content rules."""
     items = [
         {
             "title": f"Classic White T-Shirt, size {index % 5 + 1}",
