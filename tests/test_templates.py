@@ -567,3 +567,21 @@ def test_media_url_host_in_any_case(client: TestClient) -> None:
         ).status_code
         == 200
     )
+
+
+def test_the_seed_receipt_verbatim_where_messaging_type_may_be_omitted() -> None:
+    """With `behaviour.missing_messaging_type: response` the seed's own example is accepted."""
+    from conftest import TEST_SCENARIO, make_client
+
+    text = TEST_SCENARIO.read_text() + "behaviour:\n  missing_messaging_type: response\n"
+    raw = SEED_RECEIPT_JSON.replace("<PSID>", IN_WINDOW).encode()
+    with make_client(text) as client:
+        response = client.post(
+            "/v2.6/me/messages",
+            params={"access_token": "PAGE_TOKEN"},
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 200, response.text
+        recorded = client.get("/_emulator/messages").json()["data"][-1]["message"]
+    assert recorded == json.loads(raw)["message"]
