@@ -1,0 +1,107 @@
+"""The webhook events the platform sends, in the documented envelope (reference §9.2):
+`{"object": "page", "entry": [{"id", "time", "messaging": [event]}]}` with epoch-millisecond
+times that strictly increase, also on a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+class Timestamps:
+    """Millisecond event times on the emulated clock, strictly increasing."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self, now: datetime) -> int:
+        millis = int(now.timestamp() * 1000)
+        self._last = max(millis, self._last + 1)
+        return self._last
+
+
+def envelope(
+    page_id: str, time: int, event: dict[str, Any], *, instagram: bool = False
+) -> dict[str, Any]:
+    return {
+        "object": "instagram" if instagram else "page",
+        "entry": [{"id": page_id, "time": time, "messaging": [event]}],
+    }
+
+
+def _between(sender: str, recipient: str, time: int) -> dict[str, Any]:
+    return {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": time}
+
+
+def message(
+    psid: str,
+    page_id: str,
+    time: int,
+    mid: str,
+    *,
+    text: str | None = None,
+    quick_reply_payload: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The person wrote (`messages`): text, a quick reply tap, or attachments."""
+    body: dict[str, Any] = {"mid": mid}
+    if text is not None:
+        body["text"] = text
+    if quick_reply_payload is not None:
+        body["quick_reply"] = {"payload": quick_reply_payload}
+    if attachments:
+        body["attachments"] = attachments
+    return {**_between(psid, page_id, time), "message": body}
+
+
+def echo(
+    page_id: str,
+    psid: str,
+    time: int,
+    mid: str,
+    app_id: str,
+    sent: dict[str, Any],
+) -> dict[str, Any]:
+    """The page sent a message (`message_echoes`): the message as sent, marked as an echo."""
+    body: dict[str, Any] = {"is_echo": True, "app_id": int(app_id), **sent, "mid": mid}
+    return {**_between(page_id, psid, time), "message": body}
+
+
+def delivery(psid: str, page_id: str, time: int, mids: list[str], watermark: int) -> dict[str, Any]:
+    """Messages reached the person's device (`message_deliveries`)."""
+    return {**_between(psid, page_id, time), "delivery": {"mids": mids, "watermark": watermark}}
+
+
+def read(psid: str, page_id: str, time: int, watermark: int) -> dict[str, Any]:
+    """The person read everything up to the watermark (`message_reads`)."""
+    return {**_between(psid, page_id, time), "read": {"watermark": watermark}}
+
+
+def postback(
+    psid: str, page_id: str, time: int, mid: str, title: str, payload: str
+) -> dict[str, Any]:
+    """The person tapped a postback button (`messaging_postbacks`)."""
+    return {
+        **_between(psid, page_id, time),
+        "postback": {"mid": mid, "title": title, "payload": payload},
+    }
+
+
+def reaction(
+    psid: str, page_id: str, time: int, mid: str, kind: str, emoji: str, action: str
+) -> dict[str, Any]:
+    """The person reacted to a message, or took the reaction back (`message_reactions`)."""
+    return {
+        **_between(psid, page_id, time),
+        "reaction": {"reaction": kind, "emoji": emoji, "action": action, "mid": mid},
+    }
+
+
+FIELD_OF_EVENT = {
+    "message": "messages",
+    "echo": "message_echoes",
+    "delivery": "message_deliveries",
+    "read": "message_reads",
+    "postback": "messaging_postbacks",
+    "reaction": "message_reactions",
+}
