@@ -8,14 +8,14 @@ Order as for sends (reference §7.6): method, parameters, the file, then permiss
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.edges.base import EdgeCall
 from emulator.policy.auth import check_messaging_permissions
 from emulator.rules import limits
-from emulator.rules.fields import Field, Where, as_bool, check_object
+from emulator.rules.fields import Field, Where, as_bool, check_object, got
+from emulator.rules.send import no_unknown_keys
 from emulator.state import SavedAttachment
 from emulator.wire import catalog
 from emulator.wire.multipart import FilePart
@@ -63,17 +63,17 @@ def parse_upload(params: GraphParams) -> Upload:
     message = values["message"]
     if not isinstance(message, dict) or not message:  # undecodable strings count as empty
         raise catalog.MESSAGE_EMPTY(path="message")
-    _known_keys(message, MESSAGE_KEYS, "message", "message")
+    no_unknown_keys(message, MESSAGE_KEYS, "message", "message")
     attachment = message.get("attachment")
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
-    _known_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
+    no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
     for field in ("type", "payload"):
         if field not in attachment:
             raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
     kind = attachment["type"]
     if not isinstance(kind, str) or kind.lower() not in limits.ATTACHMENT_UPLOAD_TYPES:
-        raise catalog.UPLOAD_TYPE_INVALID(path="message.attachment.type", got=_got(kind))
+        raise catalog.UPLOAD_TYPE_INVALID(path="message.attachment.type", got=got(kind))
     payload = attachment["payload"]
     if not isinstance(payload, dict):
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
@@ -140,16 +140,3 @@ def save_attachment(
         saved.data = file.data
     call.page.attachments[saved.id] = saved
     return saved
-
-
-def _known_keys(value: dict[str, Any], allowed: frozenset[str], param: str, path: str) -> None:
-    unknown = [key for key in value if key not in allowed]
-    if unknown:
-        raise catalog.INVALID_KEYS(
-            path=f"{path}.{unknown[0]}", keys=", ".join(unknown), param=param
-        )
-
-
-def _got(value: Any) -> str:
-    """The offending value as Graph quotes it after `- got`."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.rules import limits
 from emulator.rules.fields import as_bool, got, is_url
@@ -104,10 +104,10 @@ def parse_send(
         sender_action=None,
         persona_id=persona_id,
         reply_to=reply_to,
-        template_type=parsed.template_type,
-        is_reusable=parsed.is_reusable,
-        attachment_ids=parsed.attachment_ids,
-        product_ids=parsed.product_ids,
+        template_type=parsed.content.template_type,
+        is_reusable=parsed.content.is_reusable,
+        attachment_ids=parsed.content.attachment_ids,
+        product_ids=parsed.content.product_ids,
     )
 
 
@@ -115,7 +115,7 @@ def parse_recipient(value: Any) -> Recipient:
     """recipient: exactly one of id, user_ref, phone_number, comment_id, post_id."""
     if not isinstance(value, dict) or not value:  # undecodable strings count as empty
         raise catalog.RECIPIENT_EMPTY(path="recipient")
-    _no_unknown_keys(value, RECIPIENT_KEYS, "recipient", "recipient")
+    no_unknown_keys(value, RECIPIENT_KEYS, "recipient", "recipient")
     present = [key for key in limits.RECIPIENT_IDENTIFIERS if key in value]
     if len(present) != 1:
         raise catalog.RECIPIENT_ONE_ID(path="recipient")
@@ -136,7 +136,7 @@ def parse_recipient(value: Any) -> Recipient:
         name = value["name"]
         if not isinstance(name, dict) or not all(isinstance(v, str) for v in name.values()):
             raise catalog.RECIPIENT_NAME_INVALID(path="recipient.name")
-        _no_unknown_keys(name, NAME_KEYS, "recipient[name]", "recipient.name")
+        no_unknown_keys(name, NAME_KEYS, "recipient[name]", "recipient.name")
     return Recipient(kind, text, value)
 
 
@@ -150,17 +150,11 @@ class _Content:
     product_ids: tuple[str, ...] = ()
 
 
-class ParsedMessage:
-    """The message as sent, plus what the policy needs to know of its content."""
+class ParsedMessage(NamedTuple):
+    """The message as sent, and what the policy needs to know of its content."""
 
-    __slots__ = ("attachment_ids", "is_reusable", "message", "product_ids", "template_type")
-
-    def __init__(self, message: dict[str, Any], content: _Content) -> None:
-        self.message = message
-        self.template_type = content.template_type
-        self.is_reusable = content.is_reusable
-        self.attachment_ids = content.attachment_ids
-        self.product_ids = content.product_ids
+    message: dict[str, Any]
+    content: _Content
 
 
 def parse_message(
@@ -174,7 +168,7 @@ def parse_message(
     """message: text or attachment (not both), metadata, quick_replies."""
     if not isinstance(value, dict) or not value:  # undecodable strings count as empty
         raise catalog.MESSAGE_EMPTY(path="message")
-    _no_unknown_keys(value, MESSAGE_KEYS, "message", "message")
+    no_unknown_keys(value, MESSAGE_KEYS, "message", "message")
     text = value.get("text")
     attachment = value.get("attachment")
     if text is not None and not isinstance(text, str):
@@ -203,7 +197,7 @@ def _attachment(attachment: Any, version: str, has_file: bool, instagram: bool) 
     """The attachment: its envelope (type, payload), then the payload's own rules."""
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
-    _no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
+    no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
     for field in ("type", "payload"):
         if field not in attachment:
             raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
@@ -241,7 +235,7 @@ def _quick_replies(replies: Any, truncate_titles: bool) -> None:
         path = f"message.quick_replies[{index}]"
         if not isinstance(reply, dict):
             raise catalog.QUICK_REPLY_NOT_OBJECT(path=path, index=index)
-        _no_unknown_keys(reply, QUICK_REPLY_KEYS, f"message[quick_replies][{index}]", path)
+        no_unknown_keys(reply, QUICK_REPLY_KEYS, f"message[quick_replies][{index}]", path)
         content_type = reply.get("content_type")
         if content_type is None:
             raise catalog.QUICK_REPLY_CONTENT_TYPE_REQUIRED(
@@ -344,14 +338,15 @@ def _reply_to(value: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(value, dict):
         raise catalog.PARAM_NOT_JSON(path="reply_to", name="reply_to")
-    _no_unknown_keys(value, REPLY_TO_KEYS, "reply_to", "reply_to")
+    no_unknown_keys(value, REPLY_TO_KEYS, "reply_to", "reply_to")
     mid = value.get("mid")
     if not isinstance(mid, str) or not mid:
         raise catalog.REPLY_TO_INVALID(path="reply_to.mid")
     return value
 
 
-def _no_unknown_keys(value: dict[str, Any], allowed: frozenset[str], param: str, path: str) -> None:
+def no_unknown_keys(value: dict[str, Any], allowed: frozenset[str], param: str, path: str) -> None:
+    """`(#100) Invalid keys "x, y" were found in param "…".` for keys outside `allowed`."""
     unknown = [key for key in value if key not in allowed]
     if unknown:
         raise catalog.INVALID_KEYS(
