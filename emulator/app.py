@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,6 +16,7 @@ from emulator.control.routes import routes as control_routes
 from emulator.graph import GraphEndpoint
 from emulator.scenario.model import Scenario
 from emulator.state import World
+from emulator.webhooks.delivery import Webhooks
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -33,10 +37,20 @@ def create_app(scenario: Scenario) -> Starlette:
             return error_response(405, f"{request.method} is not allowed on {path}")
         return error_response(exc.status_code, f"no control endpoint {path}")
 
+    webhooks = Webhooks(world)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        webhooks.start()
+        yield
+        await webhooks.close()
+
     control = Router(control_routes(world), redirect_slashes=False)
     app = Starlette(
         routes=[Mount(CONTROL_PREFIX, app=control), Route("/{path:path}", graph)],
         exception_handlers={HTTPException: not_routed},
+        lifespan=lifespan,
     )
     app.state.world = world
+    app.state.webhooks = webhooks
     return app

@@ -103,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
         datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per delivery is ours
     import uvicorn  # imported here, as the scenario code: `ready` and `--version` stay fast
 
     from emulator.app import create_app
@@ -127,7 +128,7 @@ def _serve(args: argparse.Namespace) -> int:
         "frozen" if scenario.clock.start else "real time",
     )
     config = uvicorn.Config(
-        app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+        app, log_config=None, log_level="warning", access_log=False, lifespan="on"
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
@@ -141,6 +142,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # connect-ready before the first log line announces the address
     except OSError:
         sock.close()
         raise

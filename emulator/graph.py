@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from emulator.edges import EDGES, EdgeCall
+from emulator.edges.profile import user_profile
 from emulator.policy.auth import (
     authenticate,
     check_appsecret_proof,
@@ -108,6 +109,16 @@ class GraphEndpoint:
                 app.secret,
                 params.values.get("appsecret_time"),
             )
+        # --- the User Profile API: GET /{psid} for a person of the token's page --------------
+        own_page = world.pages[grant.page_id]
+        if edge is None and method == "GET" and node in own_page.people:
+            call["page_id"] = own_page.id
+            call["recipient"] = node
+            at = call["at"]
+            return user_profile(
+                EdgeCall(world, method, version, params, grant, own_page, now, at, call), node
+            )
+        # --- everything else acts for a page -----------------------------------------------
         page_id = resolve_node(node, grant, method)
         call["page_id"] = page_id
         page = world.pages[page_id]

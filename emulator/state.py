@@ -30,6 +30,10 @@ class Person:
     last_name: str | None
     last_message: datetime | None
     blocked: bool
+    profile_pic: str | None = None  # the User Profile API's other fields (scenario users)
+    locale: str | None = None
+    timezone: int | float | None = None
+    gender: str | None = None
 
 
 @dataclass(slots=True)
@@ -82,6 +86,8 @@ class PageState:
     user_refs: dict[str, datetime | None]
     activities: dict[str, Activity]
     attachments: dict[str, SavedAttachment] = field(default_factory=dict)
+    # the Messenger Profile API's properties as last set (get_started, greeting, ...)
+    messenger_profile: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -158,6 +164,10 @@ class World:
                 user.last_name,
                 resolve(user.last_message, base) if user.last_message else None,
                 user.blocked,
+                user.profile_pic,
+                user.locale,
+                user.timezone,
+                user.gender,
             )
             for user in spec.users
         }

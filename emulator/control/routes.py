@@ -20,6 +20,7 @@ from emulator.rules.ledger import field_rules
 from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
+from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog, jsontext
 from emulator.wire.body import read_limited
 from emulator.wire.ids import is_numeric_id
@@ -164,13 +165,19 @@ def routes(world: World) -> list[Route]:
         event = world.person_writes(page, psid, text)
         return JSONResponse(event, 201 if event["added"] else 200)
 
+    async def messenger_profile(request: Request) -> dict[str, Any]:
+        page_id = request.path_params["page_id"]
+        page = world.pages.get(page_id)
+        if page is None:
+            raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
+        return {"page_id": page.id, "messenger_profile": page.messenger_profile}
+
     async def webhooks(request: Request) -> dict[str, Any]:
-        configured = world.scenario.webhook
-        return {
-            "configured": configured is not None,
-            "handshake": None,
-            "data": [],
-        }
+        hooks: Webhooks = request.app.state.webhooks
+        if request.method == "POST":
+            await hooks.verify()
+        view: dict[str, Any] = hooks.view()
+        return view
 
     async def scenario(request: Request) -> Any:
         if request.method == "PUT":
@@ -242,7 +249,9 @@ def routes(world: World) -> list[Route]:
         Route("/reset", endpoint(reset), methods=["POST"]),
         Route("/clock", endpoint(clock), methods=["GET", "POST"]),
         Route("/pages/{page_id}/users/{psid}/messages", endpoint(person_writes), methods=["POST"]),
+        Route("/pages/{page_id}/messenger_profile", endpoint(messenger_profile), methods=["GET"]),
         Route("/webhooks", endpoint(webhooks), methods=["GET"]),
+        Route("/webhooks/verify", endpoint(webhooks), methods=["POST"]),
         Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
         Route("/rules", endpoint(rules), methods=["GET"]),
     ]

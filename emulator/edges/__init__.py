@@ -9,7 +9,12 @@ from __future__ import annotations
 from emulator.edges.attachments import message_attachments
 from emulator.edges.base import EdgeCall, EdgeHandler
 from emulator.edges.messages import messages
+from emulator.edges.messenger_profile import messenger_profile
 
-EDGES: dict[str, EdgeHandler] = {"messages": messages, "message_attachments": message_attachments}
+EDGES: dict[str, EdgeHandler] = {
+    "messages": messages,
+    "message_attachments": message_attachments,
+    "messenger_profile": messenger_profile,
+}
 
 __all__ = ["EDGES", "EdgeCall", "EdgeHandler"]

@@ -89,6 +89,12 @@ PERMISSION_PHONE_NUMBER = "pages_messaging_phone_number"
 PERMISSION_HUMAN_AGENT = "human_agent"
 TASK_MESSAGE = "MESSAGE"
 
+# webhook delivery (the platform retries "immediately, then with decreasing frequency";
+# the emulator keeps it short so tests see the outcome: 0.5, 1, 2, 4 s between 5 attempts)
+WEBHOOK_TIMEOUT_SECONDS = 5.0
+WEBHOOK_MAX_ATTEMPTS = 5
+WEBHOOK_BACKOFF_SECONDS = 0.5
+
 # Graph batch requests
 BATCH_MAX = 50
 
@@ -120,3 +126,35 @@ ATTACHMENT_UPLOAD_TYPES = frozenset({"audio", "file", "image", "video"})
 UPLOAD_FILE_PART = "filedata"  # the multipart file part carrying an upload
 MULTIPART_FIELDS_MAX_BYTES = MAX_BODY_BYTES  # the text fields of a multipart body, together
 MULTIPART_SPOOL_BYTES = 1024 * 1024  # a file part beyond this is spooled to disk while read
+
+# the User Profile API (developers.facebook.com/docs/messenger-platform/identity/user-profile)
+PROFILE_FIELDS = (
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "profile_pic",
+    "locale",
+    "timezone",
+    "gender",
+)
+# answered when `fields` is absent (inferred: the fields every app may read, plus id)
+PROFILE_DEFAULT_FIELDS = ("first_name", "last_name", "profile_pic", "id")
+
+# the Messenger Profile API (developers.facebook.com/docs/messenger-platform/reference/
+# messenger-profile-api and its property references)
+MESSENGER_PROFILE_PROPERTIES = (
+    "get_started",
+    "persistent_menu",
+    "whitelisted_domains",
+    "greeting",
+    "ice_breakers",
+)
+DEFAULT_LOCALE = "default"
+GET_STARTED_PAYLOAD_MAX = 1000
+GREETING_TEXT_MAX = 160
+PERSISTENT_MENU_ITEMS_MAX = 20  # flat menus since v8.0: "up to 20 buttons in call_to_actions"
+PERSISTENT_MENU_TITLE_MAX = 30  # menu item title: "30 character limit"
+PERSISTENT_MENU_BUTTON_TYPES = ("postback", "web_url")
+ICE_BREAKERS_MAX = 4  # "A maximum of 4 questions can be set"
+WHITELISTED_DOMAINS_MAX = 50  # "Up to 50 domains allowed"

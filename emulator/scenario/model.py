@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from emulator.rules import limits
 from emulator.scenario.times import as_utc, check_time, format_instant, parse_instant
@@ -119,6 +128,11 @@ Instant = Annotated[
 ]
 
 
+TimezoneOffset = (
+    Annotated[StrictInt, Field(ge=-24, le=24)] | Annotated[StrictFloat, Field(ge=-24, le=24)]
+)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -154,6 +168,11 @@ class UserSpec(_Model):
     last_name: str | None = None
     last_message: PastTimeSpec | None = None
     blocked: StrictBool = False
+    # the User Profile API's other fields; absent ones are left out of its answers
+    profile_pic: str | None = Field(None, min_length=1)
+    locale: str | None = Field(None, pattern=r"^[a-z]{2,3}_[A-Z]{2}$")  # e.g. en_US
+    timezone: TimezoneOffset | None = None  # hours from UTC, e.g. -7 or 5.5
+    gender: str | None = Field(None, min_length=1)
 
 
 class UserRefSpec(_Model):

@@ -860,6 +860,81 @@ PRODUCT_ID_INVALID = ErrorSpec(
     subcode=2018320,
 )
 
+# --- User Profile and Messenger Profile APIs ----------------------------------------------
+
+D_USER_PROFILE = "https://developers.facebook.com/docs/messenger-platform/identity/user-profile"
+D_MESSENGER_PROFILE = (
+    "https://developers.facebook.com/docs/messenger-platform/reference/messenger-profile-api"
+)
+# Errors recorded from the live Messenger Profile API (with their fbtrace_ids) as test fixtures
+# of a client library; found by code search, repository unnamed by the index.
+O_MPFIX = "recorded Messenger Profile API responses in a client library's test fixtures"
+
+PROFILE_FIELD_NONEXISTING = ErrorSpec(
+    "profile_field_nonexisting",
+    100,
+    "(#100) Tried accessing nonexisting field ({field}) on node type (MessengerPageScopedID)",
+    "a PSID's readable fields are id, name, first_name, last_name, profile_pic, locale, "
+    "timezone, gender",
+    f"{D_USER_PROFILE}; broidHQ/integrations#73 (observed on a PSID, 2017; the User-node "
+    "form in spring-attic/spring-social-facebook#172)",
+    "O",
+)
+FIELDS_SYNTAX = ErrorSpec(
+    "fields_syntax",
+    2500,
+    'Syntax error "Expected name." at character {position}: {fields}',
+    "`fields` is a comma-separated list of field names",
+    f"{O_MPFIX} (GET /me/messenger_profile)",
+    "O",
+)
+MESSENGER_PROFILE_PARAMS = ErrorSpec(
+    "messenger_profile_requires_one_of",
+    100,
+    "(#100) Requires one of the params: " + ",".join(limits.MESSENGER_PROFILE_PROPERTIES),
+    "a POST to messenger_profile sets at least one property (the list names those emulated)",
+    f"{D_MESSENGER_PROFILE}; rehabstudio/fbmessenger#30 and {O_MPFIX} (Graph's list varies "
+    "by version)",
+    "O",
+)
+MESSENGER_PROFILE_FIELDS_REQUIRED = ErrorSpec(
+    "messenger_profile_fields_required",
+    100,
+    "(#100) The parameter fields is required",
+    "DELETE (and GET) on messenger_profile name the properties in `fields` (observed on "
+    "DELETE; assumed for GET)",
+    f"{D_MESSENGER_PROFILE}; {O_MPFIX} (DELETE)",
+    "O",
+)
+MESSENGER_PROFILE_FIELD_INVALID = ErrorSpec(
+    "messenger_profile_field_invalid",
+    100,
+    "(#100) Param fields[{index}] must be one of {{{allowed}}}",
+    "the properties named in `fields` are Messenger Profile properties",
+    f"{D_MESSENGER_PROFILE}; {O_MPFIX} (DELETE; Graph's list varies by version)",
+    "O",
+)
+MESSENGER_PROFILE_DEFAULT_LOCALE = ErrorSpec(
+    "messenger_profile_default_locale",
+    100,
+    '(#100) param {param} must include the locale "default"',
+    "greeting, persistent_menu and localized ice_breakers include an entry for the "
+    '"default" locale',
+    f"{D_MESSENGER_PROFILE} (greeting, persistent_menu, ice_breakers: the default locale is "
+    "required); real string unknown",
+    "I",
+)
+GET_STARTED_REQUIRED = ErrorSpec(
+    "get_started_required",
+    100,
+    "(#100) You must set a Get Started button if you also wish to use persistent menu.",
+    "a persistent menu needs a Get Started button (set before or in the same call)",
+    "https://developers.facebook.com/docs/messenger-platform/send-messages/persistent-menu "
+    "(requirements); pimax/fb-messenger-php#90, CasperLaiTW/laravel-fb-messenger#96",
+    "O",
+    subcode=2018145,
+)
+
 # --- Graph batch requests ---------------------------------------------------------------
 
 D_BATCH = "https://developers.facebook.com/docs/graph-api/batch-requests"

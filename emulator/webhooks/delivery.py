@@ -1,0 +1,253 @@
+"""Delivering the platform's webhooks to the bot: asynchronously, in order per conversation,
+retried with backoff, bounded, and recorded for GET /_emulator/webhooks.
+
+`Webhooks` listens to the world (`World.listeners`): the person writes → a `messages` event;
+the page sends → `message_echoes` and `message_deliveries` (none for user_ref or phone-number
+recipients, none for sender actions). A slow, failing or absent bot never touches the Graph
+surface: deliveries run as tasks on the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+import time
+from typing import Any
+
+import httpx
+
+from emulator.rules import limits
+from emulator.scenario.times import format_instant
+from emulator.state import World
+from emulator.webhooks import events
+from emulator.webhooks.signing import SIGNATURE_256, serialize, signature_headers
+
+log = logging.getLogger("emulator.webhooks")
+Conversation = tuple[str, str]  # (page id, PSID)
+Job = tuple[dict[str, Any], bytes, dict[str, str]]
+
+
+class Webhooks:
+    """The platform's side: builds events from what happens and delivers them to the bot."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.stamps = events.Timestamps()
+        self.deliveries: list[dict[str, Any]] = []
+        self.handshake: dict[str, Any] | None = None
+        self._ids = itertools.count(1)
+        self._queues: dict[Conversation, asyncio.Queue[Job]] = {}
+        self._workers: dict[Conversation, asyncio.Task[None]] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        world.listeners.append(self._on_event)
+
+    # --- what happens in the world ---------------------------------------------------
+
+    def _on_event(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "reset":  # also after a scenario PUT: verify the (new) webhook again
+            self._forget()
+            if self.world.scenario.webhook is not None and _loop_running():
+                self._tasks.add(asyncio.create_task(self.verify()))
+            return
+        if self.world.scenario.webhook is None:
+            return
+        if kind == "inbound":
+            self._inbound(payload)
+        elif kind == "send":
+            self._sent(payload)
+
+    def _inbound(self, written: dict[str, Any]) -> None:
+        page_id, psid = written["page_id"], written["psid"]
+        stamp = self.stamps.next(self.world.clock.now())
+        event = events.message(psid, page_id, stamp, written["mid"], text=written["text"])
+        self._enqueue("messages", page_id, psid, stamp, event)
+
+    def _sent(self, entry: dict[str, Any]) -> None:
+        psid = entry.get("recipient_id")
+        if entry.get("sender_action") or entry.get("message") is None or psid is None:
+            return  # no echo for sender actions; none for user_ref / phone-number recipients
+        if "user_ref" in entry["recipient"]:
+            return
+        page_id = entry["page_id"]
+        now = self.world.clock.now()
+        stamp = self.stamps.next(now)
+        app_id = self.world.scenario.app.id
+        echo = events.echo(page_id, psid, stamp, entry["message_id"], app_id, entry["message"])
+        self._enqueue("message_echoes", page_id, psid, stamp, echo)
+        delivered = self.stamps.next(now)
+        receipt = events.delivery(psid, page_id, delivered, [entry["message_id"]], stamp)
+        self._enqueue("message_deliveries", page_id, psid, delivered, receipt)
+
+    # --- the queue ---------------------------------------------------------------------
+
+    def _enqueue(
+        self, field: str, page_id: str, psid: str, stamp: int, event: dict[str, Any]
+    ) -> None:
+        spec = self.world.scenario.webhook
+        if spec is None or field not in spec.fields:
+            return
+        page = self.world.pages[page_id]
+        body = serialize(events.envelope(page_id, stamp, event, instagram=page.instagram))
+        headers = {
+            "Content-Type": "application/json",
+            **signature_headers(self.world.scenario.app.secret, body),
+        }
+        record: dict[str, Any] = {
+            "id": next(self._ids),
+            "field": field,
+            "page_id": page_id,
+            "psid": psid,
+            "url": spec.url,
+            "created": format_instant(self.world.clock.now()),
+            "body": body.decode("ascii"),
+            "signature": headers[SIGNATURE_256],
+            "status": "pending",
+            "attempts": [],
+        }
+        self.deliveries.append(record)
+        if not _loop_running():  # no server loop (a synchronous caller): keep the record only
+            record["status"] = "not_sent"
+            return
+        key = (page_id, psid)
+        queue = self._queues.setdefault(key, asyncio.Queue())
+        queue.put_nowait((record, body, headers))
+        worker = self._workers.get(key)
+        if worker is None or worker.done():
+            self._workers[key] = asyncio.create_task(self._work(queue))
+
+    async def _work(self, queue: asyncio.Queue[Job]) -> None:
+        """One worker per conversation: events reach the bot in the order they happened."""
+        while not queue.empty():
+            record, body, headers = queue.get_nowait()
+            await self._deliver(record, body, headers)
+
+    async def _deliver(self, record: dict[str, Any], body: bytes, headers: dict[str, str]) -> None:
+        client = self._http()
+        for attempt in range(1, limits.WEBHOOK_MAX_ATTEMPTS + 1):
+            started = time.perf_counter()
+            status: int | None = None
+            error: str | None = None
+            try:
+                response = await client.post(record["url"], content=body, headers=headers)
+                status = response.status_code
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            latency = round((time.perf_counter() - started) * 1000, 1)
+            record["attempts"].append(
+                {
+                    "at": format_instant(self.world.clock.now()),
+                    "status": status,
+                    "error": error,
+                    "latency_ms": latency,
+                }
+            )
+            if status is not None and 200 <= status < 300:
+                record["status"] = "delivered"
+                log.info(
+                    "webhook %s -> %s %d in %.1f ms",
+                    record["field"],
+                    record["url"],
+                    status,
+                    latency,
+                )
+                return
+            log.warning(
+                "webhook %s -> %s failed (attempt %d): %s",
+                record["field"],
+                record["url"],
+                attempt,
+                error or status,
+            )
+            if attempt < limits.WEBHOOK_MAX_ATTEMPTS:
+                await asyncio.sleep(limits.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1))
+        record["status"] = "failed"
+
+    # --- the verification handshake ------------------------------------------------------
+
+    async def verify(self) -> dict[str, Any]:
+        """GET <url>?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…: the bot must answer
+        200 with the challenge."""
+        spec = self.world.scenario.webhook
+        if spec is None:
+            self.handshake = None
+            return {"ok": False, "error": "no webhook in the scenario"}
+        challenge = str(secrets.randbelow(10**10))
+        params = {
+            "hub.mode": "subscribe",
+            "hub.verify_token": spec.verify_token,
+            "hub.challenge": challenge,
+        }
+        started = time.perf_counter()
+        result: dict[str, Any] = {"url": spec.url, "at": format_instant(self.world.clock.now())}
+        try:
+            response = await self._http().get(spec.url, params=params)
+            answered = response.text.strip()
+            ok = response.status_code == 200 and answered == challenge
+            result.update(status=response.status_code, ok=ok)
+            if not ok:
+                result["error"] = (
+                    f"expected 200 with the challenge {challenge}, "
+                    f"got {response.status_code} {answered[:100]!r}"
+                )
+        except httpx.HTTPError as exc:
+            result.update(status=None, ok=False, error=f"{type(exc).__name__}: {exc}")
+        result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self.handshake = result
+        log.log(
+            logging.INFO if result["ok"] else logging.WARNING,
+            "webhook handshake %s: %s",
+            spec.url,
+            "ok" if result["ok"] else result.get("error"),
+        )
+        return result
+
+    # --- life ----------------------------------------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=limits.WEBHOOK_TIMEOUT_SECONDS, trust_env=False, follow_redirects=False
+            )
+        return self._client
+
+    def _forget(self) -> None:
+        """Reset: the records go, and deliveries under way are dropped."""
+        for worker in self._workers.values():
+            worker.cancel()
+        self._workers.clear()
+        self._queues.clear()
+        self.deliveries = []
+        self.stamps = events.Timestamps()
+
+    def start(self) -> None:
+        """At server start: the handshake, in the background (health never waits for it)."""
+        if self.world.scenario.webhook is not None:
+            self._tasks.add(asyncio.create_task(self.verify()))
+
+    async def close(self) -> None:
+        for task in [*self._workers.values(), *self._tasks]:
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def view(self) -> dict[str, Any]:
+        spec = self.world.scenario.webhook
+        return {
+            "configured": spec is not None,
+            "url": spec.url if spec else None,
+            "fields": list(spec.fields) if spec else [],
+            "handshake": self.handshake,
+            "data": self.deliveries,
+        }
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
