@@ -218,19 +218,30 @@ class World:
             gc.freeze()
 
     def person_writes(self, page: PageState, psid: str, text: str) -> dict[str, Any]:
-        """The person sends the page a message now: opens their window, adds them if new."""
+        """The person sends the page a text message now (see person_acts)."""
+        return self.person_acts(page, psid, {"kind": "message", "text": text})
+
+    def person_acts(self, page: PageState, psid: str, action: dict[str, Any]) -> dict[str, Any]:
+        """The person acts now: a message, a postback tap or a reaction opens their window
+        (reads do not); an unknown person is added. Listeners get the "inbound" event."""
         now = self.clock.now()
         person = page.people.get(psid)
         added = person is None
         if person is None:
             person = Person(psid, None, None, None, False)
             page.people[psid] = person
-        person.last_message = now
+        if action["kind"] != "read":
+            person.last_message = now
         event = {
-            "mid": self.ids.message_id(),
+            **action,
+            # a new mid for what the person sends; a reaction names the message it is about
+            "mid": (
+                self.ids.message_id()
+                if action["kind"] in ("message", "postback")
+                else action.get("mid")
+            ),
             "page_id": page.id,
             "psid": psid,
-            "text": text,
             "timestamp": format_instant(now),
             "added": added,
         }

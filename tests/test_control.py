@@ -246,3 +246,53 @@ def test_odd_request_targets_get_graph_answers(live: str, target: str) -> None:
     assert b"application/json" in head
     assert b'"fbtrace_id"' in body
     assert b"control endpoint" not in body
+
+
+def test_the_person_taps_what_the_page_sent(client: TestClient) -> None:
+    quick = {"content_type": "text", "title": "Shoes", "payload": "SHOES"}
+    button = {"type": "postback", "title": "Call me", "payload": "CALL"}
+    template = {"template_type": "button", "text": "Hi", "buttons": [button]}
+    send(
+        client,
+        text_to(IN_WINDOW, message={"attachment": {"type": "template", "payload": template}}),
+    )
+    send(client, text_to(IN_WINDOW, message={"text": "Pick", "quick_replies": [quick]}))
+    person = f"/_emulator/pages/{PAGE}/users/{IN_WINDOW}/messages"
+    tap = client.post(person, json={"quick_reply": "Shoes"}).json()
+    assert (tap["kind"], tap["text"], tap["quick_reply"]) == ("message", "Shoes", "SHOES")
+    postback = client.post(person, json={"postback": "CALL"}).json()
+    assert (postback["kind"], postback["title"]) == ("postback", "Call me")
+    react = client.post(person, json={"reaction": {"mid": "m_1", "reaction": "love"}}).json()
+    assert (react["kind"], react["action"], react["mid"]) == ("reaction", "react", "m_1")
+    read = client.post(person, json={"read": True}).json()
+    assert (read["kind"], read["mid"]) == ("read", None)
+    picture = {"attachment": {"type": "image", "url": "https://x.test/p.png"}}
+    shared = client.post(person, json=picture).json()
+    assert shared["attachments"] == [{"type": "image", "payload": {"url": "https://x.test/p.png"}}]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quick_reply": "NOPE"},
+        {"postback": "NOPE"},
+        {"text": "a", "read": True},
+        {"attachment": {"type": "sticker", "url": "https://x.test/s.png"}},
+        {"reaction": {"mid": "m_1", "reaction": "meh"}},
+        {"read": "yes"},
+    ],
+    ids=[
+        "unknown quick reply",
+        "unknown postback",
+        "two actions",
+        "bad attachment",
+        "bad reaction",
+        "bad read",
+    ],
+)
+def test_impossible_person_actions_change_nothing(client: TestClient, body: dict[str, Any]) -> None:
+    before = state(client)
+    response = client.post(f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+    assert state(client) == before

@@ -59,3 +59,31 @@ def test_hello_and_the_bot_answers_with_quick_replies(
     assert seen  # the bot verified the signature of what it received (else it answers 403)
     deliveries = client.get("/_emulator/webhooks").json()["data"]
     assert deliveries[0]["status"] == "delivered"
+
+
+def test_quick_reply_and_postback_round_trips(
+    running: tuple[httpx.Client, list[dict[str, object]]],
+) -> None:
+    client, _ = running
+    client.post("/_emulator/webhooks/verify")
+    person = f"/_emulator/pages/{PAGE}/users/{LONG_AGO}/messages"
+
+    def answers() -> list[dict[str, object]]:
+        data: list[dict[str, object]] = client.get(
+            "/_emulator/messages", params={"recipient_id": LONG_AGO}
+        ).json()["data"]
+        return data
+
+    client.post(person, json={"text": "hello"})
+    wait_for(lambda: len(answers()) == 1, "the bot's first answer")
+    tapped = client.post(person, json={"quick_reply": "SHOES"})
+    assert tapped.status_code == 200, tapped.text
+    second = wait_for(lambda: answers()[1:], "the answer to the quick reply")[0]
+    payload = second["message"]["attachment"]["payload"]  # type: ignore[index]
+    assert payload["text"] == "You picked SHOES. Anything else?"
+    assert client.post(person, json={"postback": "Talk to us"}).status_code == 200
+    third = wait_for(lambda: answers()[2:], "the answer to the postback")[0]
+    assert third["message"] == {"text": "You tapped Talk to us. Thanks!"}
+    fields = [d["field"] for d in client.get("/_emulator/webhooks").json()["data"]]
+    assert fields.count("messaging_postbacks") == 1
+    assert fields.count("messages") == 2

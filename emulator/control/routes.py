@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulator import __version__
+from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.load import ScenarioError, load_text
@@ -156,13 +157,11 @@ def routes(world: World) -> list[Route]:
         if not is_numeric_id(psid):
             raise ControlError(400, f"a PSID is numeric, got {psid!r}")
         body = await _json_object(request)
-        unknown = set(body) - {"text"}
-        if unknown:
-            raise ControlError(400, f"unknown keys: {', '.join(sorted(unknown))}")
-        text = body.get("text")
-        if not isinstance(text, str) or not text:
-            raise ControlError(400, "text must be a non-empty string")
-        event = world.person_writes(page, psid, text)
+        try:
+            action = parse_action(body, page, psid, world.outbox)
+        except ActionError as exc:
+            raise ControlError(400, str(exc)) from None
+        event = world.person_acts(page, psid, action)
         return JSONResponse(event, 201 if event["added"] else 200)
 
     async def messenger_profile(request: Request) -> dict[str, Any]:

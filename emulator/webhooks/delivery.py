@@ -59,11 +59,33 @@ class Webhooks:
         elif kind == "send":
             self._sent(payload)
 
-    def _inbound(self, written: dict[str, Any]) -> None:
-        page_id, psid = written["page_id"], written["psid"]
+    def _inbound(self, act: dict[str, Any]) -> None:
+        """What the person did, as the platform reports it."""
+        page_id, psid, kind = act["page_id"], act["psid"], act["kind"]
         stamp = self.stamps.next(self.world.clock.now())
-        event = events.message(psid, page_id, stamp, written["mid"], text=written["text"])
-        self._enqueue("messages", page_id, psid, stamp, event)
+        if kind == "message":
+            event = events.message(
+                psid,
+                page_id,
+                stamp,
+                act["mid"],
+                text=act.get("text"),
+                quick_reply_payload=act.get("quick_reply"),
+                attachments=act.get("attachments"),
+            )
+            self._enqueue("messages", page_id, psid, stamp, event)
+        elif kind == "postback":
+            event = events.postback(psid, page_id, stamp, act["mid"], act["title"], act["payload"])
+            self._enqueue("messaging_postbacks", page_id, psid, stamp, event)
+        elif kind == "reaction":
+            event = events.reaction(
+                psid, page_id, stamp, act["mid"], act["reaction"], act["emoji"], act["action"]
+            )
+            self._enqueue("message_reactions", page_id, psid, stamp, event)
+        elif kind == "read":
+            self._enqueue(
+                "message_reads", page_id, psid, stamp, events.read(psid, page_id, stamp, stamp)
+            )
 
     def _sent(self, entry: dict[str, Any]) -> None:
         psid = entry.get("recipient_id")
