@@ -181,3 +181,26 @@ def test_the_person_writing_is_delivered_without_a_bot_listening(tmp_path: Path)
             assert record["signature"].startswith("sha256=")
     finally:
         server.stop()
+
+
+def test_webhook_configured_through_the_control_api(world: tuple[Bot, httpx.Client]) -> None:
+    bot, client = world
+    try:
+        view = client.put(
+            "/_emulator/webhooks",
+            json={"url": bot.url, "verify_token": "verify-me", "fields": ["messages"]},
+        ).json()
+        assert view["handshake"]["ok"] is True
+        assert view["fields"] == ["messages"]
+        send(client, text_to(IN_WINDOW, "not echoed"))
+        client.post(
+            f"/_emulator/pages/110000000000001/users/{IN_WINDOW}/messages", json={"text": "hey"}
+        )
+        wait_for(lambda: bot.received, "the person's message")
+        assert [e["message"].get("text") for e in bot.events()] == ["hey"]
+        refused = client.put("/_emulator/webhooks", json={"url": "", "fields": ["nope"]})
+        assert refused.status_code == 400
+        assert client.get("/_emulator/webhooks").json()["fields"] == ["messages"]
+        assert client.delete("/_emulator/webhooks").json()["configured"] is False
+    finally:
+        client.put("/_emulator/webhooks", json={"url": bot.url, "verify_token": "verify-me"})

@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,7 +19,8 @@ from emulator import __version__
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
-from emulator.scenario.load import ScenarioError, load_text
+from emulator.scenario.load import ScenarioError, format_path, load_text
+from emulator.scenario.model import WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
 from emulator.webhooks.delivery import Webhooks
@@ -173,8 +175,19 @@ def routes(world: World) -> list[Route]:
 
     async def webhooks(request: Request) -> dict[str, Any]:
         hooks: Webhooks = request.app.state.webhooks
-        if request.method == "POST":
+        if request.method == "POST" and request.url.path.endswith("/verify"):
             await hooks.verify()
+        elif request.method in ("PUT", "DELETE"):
+            spec = None
+            if request.method == "PUT":
+                try:
+                    spec = WebhookSpec.model_validate(await _json_object(request))
+                except ValidationError as exc:
+                    problems = [f"{format_path(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+                    raise ControlError(400, "invalid webhook", problems=problems) from None
+            world.scenario = world.scenario.model_copy(update={"webhook": spec})
+            if spec is not None:
+                await hooks.verify()
         view: dict[str, Any] = hooks.view()
         return view
 
@@ -249,7 +262,7 @@ def routes(world: World) -> list[Route]:
         Route("/clock", endpoint(clock), methods=["GET", "POST"]),
         Route("/pages/{page_id}/users/{psid}/messages", endpoint(person_writes), methods=["POST"]),
         Route("/pages/{page_id}/messenger_profile", endpoint(messenger_profile), methods=["GET"]),
-        Route("/webhooks", endpoint(webhooks), methods=["GET"]),
+        Route("/webhooks", endpoint(webhooks), methods=["GET", "PUT", "DELETE"]),
         Route("/webhooks/verify", endpoint(webhooks), methods=["POST"]),
         Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
         Route("/rules", endpoint(rules), methods=["GET"]),

@@ -98,7 +98,9 @@ class Webhooks:
         stamp = self.stamps.next(now)
         app_id = self.world.scenario.app.id
         echo = events.echo(page_id, psid, stamp, entry["message_id"], app_id, entry["message"])
-        self._enqueue("message_echoes", page_id, psid, stamp, echo)
+        # Instagram reports echoes through the `messages` field (reference §9.1)
+        echo_field = "messages" if self.world.pages[page_id].instagram else "message_echoes"
+        self._enqueue(echo_field, page_id, psid, stamp, echo)
         delivered = self.stamps.next(now)
         receipt = events.delivery(psid, page_id, delivered, [entry["message_id"]], stamp)
         self._enqueue("message_deliveries", page_id, psid, delivered, receipt)
