@@ -14,15 +14,16 @@ import itertools
 import logging
 import secrets
 import time
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from emulator.rules import limits
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.webhooks import events
 from emulator.webhooks.signing import SIGNATURE_256, serialize, signature_headers
+
+if TYPE_CHECKING:  # httpx is imported when a webhook is first used: start-up stays fast
+    import httpx
 
 log = logging.getLogger("emulator.webhooks")
 Conversation = tuple[str, str]  # (page id, PSID)
@@ -149,6 +150,8 @@ class Webhooks:
             await self._deliver(record, body, headers)
 
     async def _deliver(self, record: dict[str, Any], body: bytes, headers: dict[str, str]) -> None:
+        import httpx
+
         client = self._http()
         for attempt in range(1, limits.WEBHOOK_MAX_ATTEMPTS + 1):
             started = time.perf_counter()
@@ -198,6 +201,8 @@ class Webhooks:
         if spec is None:
             self.handshake = None
             return {"ok": False, "error": "no webhook in the scenario"}
+        import httpx
+
         challenge = str(secrets.randbelow(10**10))
         params = {
             "hub.mode": "subscribe",
@@ -231,6 +236,8 @@ class Webhooks:
     # --- life ----------------------------------------------------------------------------
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=limits.WEBHOOK_TIMEOUT_SECONDS, trust_env=False, follow_redirects=False
