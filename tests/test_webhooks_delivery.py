@@ -204,3 +204,28 @@ def test_webhook_configured_through_the_control_api(world: tuple[Bot, httpx.Clie
         assert client.delete("/_emulator/webhooks").json()["configured"] is False
     finally:
         client.put("/_emulator/webhooks", json={"url": bot.url, "verify_token": "verify-me"})
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://127.0.0.1:99999/x", "ftp://x.test/hook", "not a url", "http://"]
+)
+def test_invalid_webhook_urls_are_refused_and_change_nothing(
+    world: tuple[Bot, httpx.Client], url: str
+) -> None:
+    _, client = world
+    before = client.get("/_emulator/webhooks").json()["url"]
+    response = client.put("/_emulator/webhooks", json={"url": url})
+    assert response.status_code == 400, response.text
+    assert client.get("/_emulator/webhooks").json()["url"] == before
+
+
+def test_echoes_carry_attachments_as_documented(world: tuple[Bot, httpx.Client]) -> None:
+    bot, client = world
+    image = {"type": "image", "payload": {"url": "https://x.test/a.png", "is_reusable": True}}
+    quick = [{"content_type": "text", "title": "Ok", "payload": "OK"}]
+    send(client, text_to(IN_WINDOW, message={"attachment": image, "quick_replies": quick}))
+    wait_for(lambda: len(bot.received) >= 1, "the echo")
+    echo = bot.events()[0]["message"]
+    assert echo["attachments"] == [{"type": "image", "payload": {"url": "https://x.test/a.png"}}]
+    assert "quick_replies" not in echo
+    assert "attachment" not in echo

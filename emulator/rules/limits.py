@@ -94,6 +94,7 @@ TASK_MESSAGE = "MESSAGE"
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_BACKOFF_SECONDS = 0.5
+WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024  # what is read of a bot's answer (the challenge)
 
 # Graph batch requests
 BATCH_MAX = 50

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -149,8 +150,20 @@ class AppSpec(_Model):
     require_appsecret_proof: StrictBool = False
 
 
+def _webhook_url(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = urlsplit(value)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"not a valid http(s) URL: {value!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+            raise ValueError(f"not a valid http(s) URL: {value!r}")
+    return value
+
+
 class WebhookSpec(_Model):
-    url: str = Field(min_length=1)
+    url: Annotated[str, BeforeValidator(_webhook_url)] = Field(min_length=1)
     verify_token: str = "verify-me"
     fields: list[Literal[WEBHOOK_FIELDS]] = list(WEBHOOK_FIELDS)  # type: ignore[valid-type]
 

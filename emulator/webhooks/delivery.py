@@ -51,7 +51,7 @@ class Webhooks:
         if kind == "reset":  # also after a scenario PUT: verify the (new) webhook again
             self._forget()
             if self.world.scenario.webhook is not None and _loop_running():
-                self._tasks.add(asyncio.create_task(self.verify()))
+                self._spawn(self.verify())
             return
         if self.world.scenario.webhook is None:
             return
@@ -148,19 +148,22 @@ class Webhooks:
         while not queue.empty():
             record, body, headers = queue.get_nowait()
             await self._deliver(record, body, headers)
+        for key in [k for k, q in self._queues.items() if q is queue]:
+            self._queues.pop(key, None)
+            self._workers.pop(key, None)
 
     async def _deliver(self, record: dict[str, Any], body: bytes, headers: dict[str, str]) -> None:
-        import httpx
-
-        client = self._http()
         for attempt in range(1, limits.WEBHOOK_MAX_ATTEMPTS + 1):
+            if not self._current(record["url"]):
+                record["status"] = "dropped"  # the webhook was removed or moved meanwhile
+                return
             started = time.perf_counter()
-            status: int | None = None
-            error: str | None = None
+            status, error = None, None
             try:
-                response = await client.post(record["url"], content=body, headers=headers)
-                status = response.status_code
-            except httpx.HTTPError as exc:
+                status, _ = await self._request(
+                    "POST", record["url"], content=body, headers=headers
+                )
+            except Exception as exc:  # any failure of the bot's side is the bot's, never ours
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             latency = round((time.perf_counter() - started) * 1000, 1)
             record["attempts"].append(
@@ -192,6 +195,21 @@ class Webhooks:
                 await asyncio.sleep(limits.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1))
         record["status"] = "failed"
 
+    async def _request(self, method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
+        """One exchange with the bot, bounded as a whole in time and in what is read back."""
+        async with asyncio.timeout(limits.WEBHOOK_TIMEOUT_SECONDS):
+            async with self._http().stream(method, url, **kwargs) as response:
+                head = bytearray()
+                async for chunk in response.aiter_bytes():
+                    head.extend(chunk)
+                    if len(head) >= limits.WEBHOOK_MAX_RESPONSE_BYTES:
+                        break
+                return response.status_code, bytes(head[: limits.WEBHOOK_MAX_RESPONSE_BYTES])
+
+    def _current(self, url: str) -> bool:
+        spec = self.world.scenario.webhook
+        return spec is not None and spec.url == url
+
     # --- the verification handshake ------------------------------------------------------
 
     async def verify(self) -> dict[str, Any]:
@@ -201,7 +219,6 @@ class Webhooks:
         if spec is None:
             self.handshake = None
             return {"ok": False, "error": "no webhook in the scenario"}
-        import httpx
 
         challenge = str(secrets.randbelow(10**10))
         params = {
@@ -212,19 +229,19 @@ class Webhooks:
         started = time.perf_counter()
         result: dict[str, Any] = {"url": spec.url, "at": format_instant(self.world.clock.now())}
         try:
-            response = await self._http().get(spec.url, params=params)
-            answered = response.text.strip()
-            ok = response.status_code == 200 and answered == challenge
-            result.update(status=response.status_code, ok=ok)
+            status, raw = await self._request("GET", spec.url, params=params)
+            answered = raw.decode("utf-8", "replace").strip()
+            ok = status == 200 and answered == challenge
+            result.update(status=status, ok=ok)
             if not ok:
                 result["error"] = (
-                    f"expected 200 with the challenge {challenge}, "
-                    f"got {response.status_code} {answered[:100]!r}"
+                    f"expected 200 with the challenge {challenge}, got {status} {answered[:100]!r}"
                 )
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # the bot's failure, reported, never raised
             result.update(status=None, ok=False, error=f"{type(exc).__name__}: {exc}")
         result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        self.handshake = result
+        if self.world.scenario.webhook == spec:  # a newer configuration's result wins
+            self.handshake = result
         log.log(
             logging.INFO if result["ok"] else logging.WARNING,
             "webhook handshake %s: %s",
@@ -240,7 +257,10 @@ class Webhooks:
 
         if self._client is None:
             self._client = httpx.AsyncClient(
-                timeout=limits.WEBHOOK_TIMEOUT_SECONDS, trust_env=False, follow_redirects=False
+                timeout=httpx.Timeout(limits.WEBHOOK_TIMEOUT_SECONDS, pool=None),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
+                trust_env=False,
+                follow_redirects=False,
             )
         return self._client
 
@@ -253,10 +273,15 @@ class Webhooks:
         self.deliveries = []
         self.stamps = events.Timestamps()
 
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def start(self) -> None:
         """At server start: the handshake, in the background (health never waits for it)."""
         if self.world.scenario.webhook is not None:
-            self._tasks.add(asyncio.create_task(self.verify()))
+            self._spawn(self.verify())
 
     async def close(self) -> None:
         for task in [*self._workers.values(), *self._tasks]:

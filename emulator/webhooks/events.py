@@ -63,8 +63,30 @@ def echo(
     sent: dict[str, Any],
 ) -> dict[str, Any]:
     """The page sent a message (`message_echoes`): the message as sent, marked as an echo."""
-    body: dict[str, Any] = {"is_echo": True, "app_id": int(app_id), **sent, "mid": mid}
+    body: dict[str, Any] = {"is_echo": True, "app_id": int(app_id)}
+    if "metadata" in sent:
+        body["metadata"] = sent["metadata"]
+    body["mid"] = mid
+    if "text" in sent:
+        body["text"] = sent["text"]
+    attachment = sent.get("attachment")
+    if isinstance(attachment, dict):
+        payload = attachment.get("payload") or {}
+        if attachment.get("type") == "template":
+            echoed: dict[str, Any] = {"type": "template", "payload": payload}
+        elif payload.get("url"):
+            echoed = {"type": attachment.get("type"), "payload": {"url": payload["url"]}}
+        else:  # sent by attachment_id: echoes carry the id as a number
+            echoed = {
+                "type": attachment.get("type"),
+                "payload": {"attachment_id": _number(payload.get("attachment_id"))},
+            }
+        body["attachments"] = [echoed]
     return {**_between(page_id, psid, time), "message": body}
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def delivery(psid: str, page_id: str, time: int, mids: list[str], watermark: int) -> dict[str, Any]:
