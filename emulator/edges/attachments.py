@@ -14,8 +14,8 @@ from typing import Any
 from emulator.edges.base import EdgeCall
 from emulator.policy.auth import check_messaging_permissions
 from emulator.rules import limits
-from emulator.rules.fields import Field, Where, as_bool, check_object, got
-from emulator.rules.send import no_unknown_keys
+from emulator.rules.fields import Field, Where, as_bool, check_object
+from emulator.rules.send import attachment_envelope, no_unknown_keys
 from emulator.state import SavedAttachment
 from emulator.wire import catalog
 from emulator.wire.multipart import FilePart
@@ -64,19 +64,9 @@ def parse_upload(params: GraphParams) -> Upload:
     if not isinstance(message, dict) or not message:  # undecodable strings count as empty
         raise catalog.MESSAGE_EMPTY(path="message")
     no_unknown_keys(message, MESSAGE_KEYS, "message", "message")
-    attachment = message.get("attachment")
-    if not isinstance(attachment, dict) or not attachment:
-        raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
-    no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
-    for field in ("type", "payload"):
-        if field not in attachment:
-            raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
-    kind = attachment["type"]
-    if not isinstance(kind, str) or kind.lower() not in limits.ATTACHMENT_UPLOAD_TYPES:
-        raise catalog.UPLOAD_TYPE_INVALID(path="message.attachment.type", got=got(kind))
-    payload = attachment["payload"]
-    if not isinstance(payload, dict):
-        raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
+    kind, payload = attachment_envelope(
+        message.get("attachment"), limits.ATTACHMENT_UPLOAD_TYPES, catalog.UPLOAD_TYPE_INVALID
+    )
     # only url and is_reusable; url an http(s) URL, is_reusable a boolean
     check_object(
         payload,

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from emulator.edges.base import EdgeCall
 from emulator.edges.profile import requested_fields
 from emulator.rules import limits
-from emulator.rules.buttons import URL, WEB_URL_OPTIONS
-from emulator.rules.fields import Field, Where, check_object, got, is_url, raises
+from emulator.rules.buttons import URL, WEB_URL_OPTIONS, typed_check
+from emulator.rules.fields import Field, Where, check_object, is_url, raises
 from emulator.wire import catalog
 from emulator.wire.params import decode_object
 
@@ -73,18 +73,8 @@ MENU_ITEMS: dict[str, Field] = {
 }
 
 
-@raises(catalog.FIELD_REQUIRED, catalog.FIELD_ENUM, catalog.FIELD_NOT_OBJECT)
-def _menu_item(value: Any, where: Where) -> None:
-    """A menu item is a postback or web_url button (nested menus are gone since v8.0)."""
-    if not isinstance(value, dict):
-        raise where.fail(catalog.FIELD_NOT_OBJECT)
-    kind = value.get("type")
-    if kind is None:
-        raise (where / "type").fail(catalog.FIELD_REQUIRED)
-    if not isinstance(kind, str) or kind.lower() not in limits.PERSISTENT_MENU_BUTTON_TYPES:
-        allowed = ", ".join(t.upper() for t in sorted(limits.PERSISTENT_MENU_BUTTON_TYPES))
-        raise (where / "type").fail(catalog.FIELD_ENUM, allowed=allowed, got=got(kind))
-    check_object(value, MENU_ITEMS[kind.lower()], where)
+# A menu item is a postback or web_url button (nested menus are gone since v8.0).
+_menu_item = typed_check(MENU_ITEMS, limits.PERSISTENT_MENU_BUTTON_TYPES)
 
 
 @raises(catalog.FIELD_REQUIRED)

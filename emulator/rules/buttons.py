@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from emulator.rules import limits
@@ -79,11 +80,13 @@ DEFAULT_ACTION = Field(
 )
 
 
-def button_check(allowed: tuple[str, ...]) -> Check:
-    """A check for one button of a `buttons` array where `allowed` types may appear."""
+def typed_check(specs: Mapping[str, Field], allowed: tuple[str, ...]) -> Check:
+    """A check for an object whose `type` (one of `allowed`) picks its spec in `specs`."""
     choices = ", ".join(sorted(kind.upper() for kind in allowed))
 
+    @raises(catalog.FIELD_NOT_OBJECT, catalog.FIELD_REQUIRED, catalog.FIELD_ENUM)
     def check(value: Any, where: Where) -> None:
+        """An object of one of the allowed types, valid for its type."""
         if not isinstance(value, dict):
             raise where.fail(catalog.FIELD_NOT_OBJECT)
         kind = value.get("type")
@@ -91,9 +94,14 @@ def button_check(allowed: tuple[str, ...]) -> Check:
             raise (where / "type").fail(catalog.FIELD_REQUIRED)
         if not isinstance(kind, str) or kind.lower() not in allowed:
             raise (where / "type").fail(catalog.FIELD_ENUM, allowed=choices, got=got(kind))
-        check_object(value, BUTTONS[kind.lower()], where)
+        check_object(value, specs[kind.lower()], where)
 
     return check
+
+
+def button_check(allowed: tuple[str, ...]) -> Check:
+    """A check for one button of a `buttons` array where `allowed` types may appear."""
+    return typed_check(BUTTONS, allowed)
 
 
 def buttons(

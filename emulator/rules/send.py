@@ -15,6 +15,7 @@ from emulator.rules.fields import as_bool, got, is_url
 from emulator.rules.request import Recipient, SendRequest
 from emulator.rules.templates import check_media_payload, check_template
 from emulator.wire import catalog
+from emulator.wire.errors import ErrorSpec
 from emulator.wire.ids import is_activity_id, is_numeric_id
 
 RECIPIENT_KEYS = frozenset({*limits.RECIPIENT_IDENTIFIERS, "name"})
@@ -193,8 +194,11 @@ def parse_message(
     return ParsedMessage(value, content)
 
 
-def _attachment(attachment: Any, version: str, has_file: bool, instagram: bool) -> _Content:
-    """The attachment: its envelope (type, payload), then the payload's own rules."""
+def attachment_envelope(
+    attachment: Any, types: frozenset[str] | tuple[str, ...], type_error: ErrorSpec
+) -> tuple[str, dict[str, Any]]:
+    """message.attachment: an object with only `type` (one of `types`) and a `payload` object.
+    Answers the type (lower case) and the payload."""
     if not isinstance(attachment, dict) or not attachment:
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.type", field="type")
     no_unknown_keys(attachment, ATTACHMENT_KEYS, "message[attachment]", "message.attachment")
@@ -202,12 +206,20 @@ def _attachment(attachment: Any, version: str, has_file: bool, instagram: bool) 
         if field not in attachment:
             raise catalog.ATTACHMENT_FIELD_REQUIRED(path=f"message.attachment.{field}", field=field)
     kind = attachment["type"]
-    if not isinstance(kind, str) or kind.lower() not in limits.ATTACHMENT_TYPES:
-        raise catalog.ATTACHMENT_TYPE_INVALID(path="message.attachment.type", got=got(kind))
+    if not isinstance(kind, str) or kind.lower() not in types:
+        raise type_error(path="message.attachment.type", got=got(kind))
     payload = attachment["payload"]
     if not isinstance(payload, dict):
         raise catalog.ATTACHMENT_FIELD_REQUIRED(path="message.attachment.payload", field="payload")
-    if kind.lower() == "template":
+    return kind.lower(), payload
+
+
+def _attachment(attachment: Any, version: str, has_file: bool, instagram: bool) -> _Content:
+    """The attachment: its envelope (type, payload), then the payload's own rules."""
+    kind, payload = attachment_envelope(
+        attachment, limits.ATTACHMENT_TYPES, catalog.ATTACHMENT_TYPE_INVALID
+    )
+    if kind == "template":
         template_type, product_ids = check_template(payload, version, instagram=instagram)
         saved = tuple(
             str(element["attachment_id"])
