@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help=f"interface to listen on (default {DEFAULT_HOST})")
     serve.add_argument("--port", help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     serve.add_argument("--log-level", help="debug, info (default), warning, error")
+    serve.add_argument(
+        "--max-records",
+        help="sends, journal entries and webhook deliveries kept per namespace, newest first "
+        "(default 10000; the oldest are dropped)",
+    )
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="validate scenario files")
@@ -84,6 +89,16 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--port must be a number from 0 to 65535, got {port_text!r}")
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         return _fail(f"--log-level must be debug, info, warning or error, got {level.lower()!r}")
+    from emulator.rules import limits
+
+    most = limits.MAX_RECORDS_CEILING
+    records_text = _setting(
+        args.max_records, "EMULATOR_MAX_RECORDS", str(limits.DEFAULT_MAX_RECORDS)
+    )
+    if not (records_text.isascii() and records_text.isdigit()) or not (
+        1 <= int(records_text) <= most
+    ):
+        return _fail(f"--max-records must be a number from 1 to {most}, got {records_text!r}")
     from emulator.scenario.load import ScenarioError, load_default, load_file
 
     try:
@@ -108,10 +123,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     from emulator.app import create_app
 
-    app = create_app(scenario)
+    app = create_app(scenario, max_records=int(records_text))
     # This process is ours alone: keep start-up objects and (every 1000 requests) the
     # emulator's records out of the garbage collector's scans. See World.freeze_every.
-    app.state.world.freeze_every = 1000
+    app.state.world.freeze_every = app.state.namespaces.freeze_every = 1000
     gc.collect()
     gc.freeze()
     bound_host, bound_port = sock.getsockname()[:2]

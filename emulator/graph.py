@@ -7,7 +7,9 @@ Each step raises a catalog error; this module only sequences them, journals and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,7 @@ from emulator.state import World
 from emulator.wire import catalog
 from emulator.wire.batch import entry_answer, parse_batch
 from emulator.wire.body import read_limited
-from emulator.wire.errors import GraphError
+from emulator.wire.errors import GraphError, RawReply
 from emulator.wire.multipart import MultipartForm, read_multipart
 from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
@@ -40,11 +42,21 @@ log = logging.getLogger("emulator.graph")
 FORM = "application/x-www-form-urlencoded"
 
 
-class GraphEndpoint:
-    """An ASGI endpoint taking every method, so no path or verb ever gets a non-Graph answer."""
+WorldFor = Callable[[str | None], World]
 
-    def __init__(self, world: World) -> None:
+
+class GraphEndpoint:
+    """An ASGI endpoint taking every method, so no path or verb ever gets a non-Graph answer.
+
+    `world` answers what comes before a token is known (a bad path, an oversized body);
+    `world_for(token)` picks the namespace that serves the call (see namespaces.py), so one
+    server can host several isolated emulators. `prefix` is cut from the path first (the
+    per-namespace Graph URL `/_emulator/namespaces/{name}/graph`)."""
+
+    def __init__(self, world: World, world_for: WorldFor | None = None, prefix: str = "") -> None:
         self.world = world
+        self.world_for = world_for
+        self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handle(Request(scope, receive))
@@ -54,37 +66,48 @@ class GraphEndpoint:
         scope = request.scope
         method: str = scope["method"]
         path: str = scope["path"]
+        if self.prefix:
+            path = path[len(self.prefix) :] or "/"
         headers = _Headers(scope)
         call: dict[str, Any] = {"method": method, "path": path}
         version = limits.LATEST_VERSION
+        world = self.world
         try:
             route = parse_path(path)
             version = route.version
             params = await _read_params(request, headers)
             call["params"] = params
+            if self.world_for is not None:
+                world = self.world_for(params.token)
             # the clock is read once the body is in: a control call may have moved it meanwhile
-            now = self.world.clock.now()
+            now = world.clock.now()
             call["at"] = format_instant(now)
-            payload = self._dispatch(method, route.node, route.edge, version, params, call, now)
+            payload = self._dispatch(
+                world, method, route.node, route.edge, version, params, call, now
+            )
             response = success(payload, version)
-            self._journal(call, 200, payload, None)
-            return response
+            self._journal(world, call, 200, payload, None)
         except GraphError as error:
-            status = self._status(error)
+            status = _status(world, error)
             response, body = failure(error, version, headers.explain, status)
-            self._journal(call, status, body, error)
-            return response
+            self._journal(world, call, status, body, error)
+        except RawReply as raw:
+            response = Response(raw.body, raw.status, media_type=raw.content_type)
+            text = raw.body.decode("utf-8", "replace")
+            self._journal(world, call, raw.status, text, None, raw.key)
         except ClientDisconnect:
             return Response(status_code=400)
         except Exception:  # a bug: answer in Graph's shape, keep the traceback in our log
             log.exception("unexpected failure on %s %s", method, path)
             unknown = catalog.UNKNOWN_ERROR()
             response, body = failure(unknown, version)
-            self._journal(call, unknown.spec.status, body, unknown)
+            self._journal(world, call, unknown.spec.status, body, unknown)
             return response
+        return await _finish(response, call)
 
     def _dispatch(
         self,
+        world: World,
         method: str,
         node: str | None,
         edge: str | None,
@@ -94,10 +117,9 @@ class GraphEndpoint:
         now: datetime,
     ) -> Any:
         """Everything after the body is read; synchronous, so state changes are atomic."""
-        world = self.world
         if node is None:
             if method == "POST" and "batch" in params.values:
-                return self._batch(params, version, now)
+                return self._batch(world, params, version, now)
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         grant = authenticate(params.token, node, world.grants, now)
         app = world.scenario.app
@@ -131,14 +153,9 @@ class GraphEndpoint:
             raise catalog.UNKNOWN_PATH(path="path", rest=f"/{edge}")
         return handler(EdgeCall(world, method, version, params, grant, page, now, call["at"], call))
 
-    def _status(self, error: GraphError) -> int:
-        """The HTTP status: the catalog's, or 403 for code 10/200 permission errors when the
-        scenario says so (sources disagree, reference §13 item 11)."""
-        if error.spec.code in (10, 200):
-            return self.world.scenario.behaviour.permission_error_status
-        return error.spec.status
-
-    def _batch(self, params: GraphParams, version: str, now: datetime) -> list[dict[str, Any]]:
+    def _batch(
+        self, world: World, params: GraphParams, version: str, now: datetime
+    ) -> list[dict[str, Any]]:
         """Each request of a batch is answered (and journaled) as if sent alone; the batch's
         token serves entries that carry none."""
         answers = []
@@ -159,23 +176,30 @@ class GraphEndpoint:
                 served = route.version if route.versioned else version
                 if route.node is None:  # Graph does not run a batch inside a batch
                     raise catalog.BATCH_INVALID(path="batch.relative_url")
-                body = self._dispatch(entry.method, route.node, route.edge, served, sub, call, now)
-                self._journal(call, 200, body, None)
+                body = self._dispatch(
+                    world, entry.method, route.node, route.edge, served, sub, call, now
+                )
+                self._journal(world, call, 200, body, None)
                 answers.append(entry_answer(200, body))
             except Exception as exc:  # each entry fails alone, as if sent alone
                 error = exc if isinstance(exc, GraphError) else catalog.UNKNOWN_ERROR()
                 if not isinstance(exc, GraphError):
                     log.exception("unexpected failure in a batch entry %s", entry.path)
-                status = self._status(error)
+                status = _status(world, error)
                 _, failed = failure(error, served, status=status)
-                self._journal(call, status, failed, error)
+                self._journal(world, call, status, failed, error)
                 answers.append(entry_answer(status, failed))
         return answers
 
     def _journal(
-        self, call: dict[str, Any], status: int, body: Any, error: GraphError | None
+        self,
+        world: World,
+        call: dict[str, Any],
+        status: int,
+        body: Any,
+        error: GraphError | None,
+        raw_key: str | None = None,
     ) -> None:
-        world = self.world
         params: GraphParams | None = call.get("params")
         shown: dict[str, Any] = {}
         notes: list[str] = []
@@ -197,16 +221,20 @@ class GraphEndpoint:
             "recipient": call.get("recipient"),
             "params": shown,
             "status": status,
-            "outcome": "accepted" if error is None else "rejected",
+            "outcome": "accepted" if error is None and raw_key is None else "rejected",
             "response": body,
-            "rule": error.spec.key if error else None,
+            "rule": error.spec.key if error else raw_key,
             "json_path": error.path if error else None,
             "notes": notes,
             "in_batch": call.get("batch", False),
         }
+        if "fault" in call:  # an injected fault decided (or delayed) this answer
+            entry["fault"] = call["fault"]
         world.record_request(entry)
         if log.isEnabledFor(logging.INFO):
-            if error is None:
+            if raw_key is not None:
+                outcome = f"failed {raw_key}"
+            elif error is None:
                 outcome = (
                     "sent "
                     + str(
@@ -232,6 +260,27 @@ class GraphEndpoint:
                 status,
                 outcome,
             )
+
+
+def _status(world: World, error: GraphError) -> int:
+    """The HTTP status: the catalog's, or 403 for code 10/200 permission errors when the
+    scenario says so (sources disagree, reference §13 item 11)."""
+    if error.spec.code in (10, 200):
+        return world.scenario.behaviour.permission_error_status
+    return error.spec.status
+
+
+async def _finish(response: Response, call: dict[str, Any]) -> Response:
+    """Per-call extras an edge asked for: response headers (rate-limit usage) and a delay
+    (an injected latency fault)."""
+    extra: dict[str, str] | None = call.get("headers")
+    if extra:
+        for name, value in extra.items():
+            response.headers[name] = value
+    delay: float | None = call.get("delay")
+    if delay:
+        await asyncio.sleep(delay)
+    return response
 
 
 def _loggable(text: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from emulator.clock import Clock
+from emulator.rules import limits
 from emulator.scenario.model import ActivitySpec, PageSpec, Scenario
 from emulator.scenario.times import format_instant, resolve
 from emulator.wire.ids import IdFactory
@@ -117,8 +119,11 @@ class World:
     clock: Clock = field(init=False)
     pages: dict[str, PageState] = field(init=False)
     grants: dict[str, Grant] = field(init=False)
-    outbox: list[dict[str, Any]] = field(init=False)
-    journal: list[dict[str, Any]] = field(init=False)
+    # the newest `max_records` of each, oldest dropped first: a long-running sidecar or a
+    # load test stays within bounded memory
+    outbox: deque[dict[str, Any]] = field(init=False)
+    journal: deque[dict[str, Any]] = field(init=False)
+    max_records: int = limits.DEFAULT_MAX_RECORDS
     _send_seq: Iterator[int] = field(init=False)
     _request_seq: Iterator[int] = field(init=False)
     ids: IdFactory = field(default_factory=IdFactory)
@@ -151,8 +156,8 @@ class World:
         self.clock = clock
         self.pages = pages
         self.grants = grants
-        self.outbox = []
-        self.journal = []
+        self.outbox = deque(maxlen=self.max_records)
+        self.journal = deque(maxlen=self.max_records)
         self._send_seq = itertools.count(1)
         self._request_seq = itertools.count(1)
 

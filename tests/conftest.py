@@ -97,11 +97,14 @@ def assert_refused(client: TestClient, response: httpx.Response, rule: str) -> d
 class LiveServer:
     """A real `send-api-emulator serve --port 0` process, reset between tests."""
 
-    def __init__(self, scenario: Path, log_path: Path) -> None:
+    def __init__(self, scenario: Path, log_path: Path, *args: str) -> None:
         self.log_path = log_path
         self._log = log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", "--port", "0", "--scenario", str(scenario)],
+            [
+                *(sys.executable, "-m", "emulator", "serve", "--port", "0"),
+                *("--scenario", str(scenario), *args),
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,

@@ -163,3 +163,11 @@ def test_ready(live: str) -> None:
 def test_version_and_help() -> None:
     assert run("--version").stdout.startswith("send-api-emulator ")
     assert run().returncode == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ten", "99999999999"])
+def test_serve_refuses_a_bad_record_bound(value: str) -> None:
+    result = run("serve", "--port", "0", "--max-records", value)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "--max-records must be a number" in result.stderr

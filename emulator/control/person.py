@@ -3,7 +3,7 @@ button the bot sent, send an attachment, react, read. Validated here, before any
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from emulator.rules.fields import is_url
@@ -18,7 +18,7 @@ class ActionError(ValueError):
 
 
 def parse_action(
-    body: dict[str, Any], page: PageState, psid: str, outbox: list[dict[str, Any]]
+    body: dict[str, Any], page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """The action as the world applies it: {"kind", ...}."""
     if len(body) != 1:
@@ -83,14 +83,16 @@ def _find(wanted: Any, candidates: Iterator[dict[str, Any]], what: str) -> dict[
     raise ActionError(f"no {what} {wanted!r} in what the page sent this person")
 
 
-def _sent_to(page: PageState, psid: str, outbox: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _sent_to(
+    page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     for entry in reversed(outbox):
         if entry["page_id"] == page.id and entry["recipient_id"] == psid and entry["message"]:
             yield entry["message"]
 
 
 def _quick_replies(
-    page: PageState, psid: str, outbox: list[dict[str, Any]]
+    page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
     for message in _sent_to(page, psid, outbox):
         yield from (r for r in message.get("quick_replies", ()) if r.get("content_type") == "text")
@@ -98,7 +100,7 @@ def _quick_replies(
 
 
 def _postback_buttons(
-    page: PageState, psid: str, outbox: list[dict[str, Any]]
+    page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
     for message in _sent_to(page, psid, outbox):
         payload = (message.get("attachment") or {}).get("payload") or {}

@@ -20,7 +20,7 @@ from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.load import ScenarioError, format_path, load_text
-from emulator.scenario.model import WebhookSpec
+from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
 from emulator.webhooks.delivery import Webhooks
@@ -45,26 +45,69 @@ def error_response(status: int, message: str, **details: Any) -> JSONResponse:
     return JSONResponse({"error": {"message": message, **details}}, status)
 
 
-def routes(world: World) -> list[Route]:
-    """The control routes, bound to one world."""
+def endpoint(handler: Callable[[Request], Coroutine[Any, Any, Any]]) -> Endpoint:
+    """A control handler: its result as JSON, a ControlError as a 4xx JSON error."""
 
-    def endpoint(handler: Callable[[Request], Coroutine[Any, Any, Any]]) -> Endpoint:
-        async def wrapped(request: Request) -> Response:
-            try:
-                result = await handler(request)
-            except ControlError as exc:
-                return error_response(exc.status, exc.message, **exc.details)
-            return result if isinstance(result, Response) else JSONResponse(result)
+    async def wrapped(request: Request) -> Response:
+        try:
+            result = await handler(request)
+        except ControlError as exc:
+            return error_response(exc.status, exc.message, **exc.details)
+        return result if isinstance(result, Response) else JSONResponse(result)
 
-        return wrapped
+    return wrapped
+
+
+async def read_body(request: Request) -> bytes:
+    limit = limits.MAX_CONTROL_BODY_BYTES
+    declared = request.headers.get("content-length", "")
+    body = await read_limited(request.stream(), declared, limit)
+    if body is None:
+        raise ControlError(413, f"body larger than {limit} bytes")
+    return body
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    raw = await read_body(request)
+    try:
+        body = jsontext.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ControlError(400, "the body must be a JSON object in UTF-8") from None
+    if not isinstance(body, dict):
+        raise ControlError(400, "the body must be a JSON object")
+    return body
+
+
+async def scenario_body(request: Request) -> Scenario:
+    """A scenario sent as the body (YAML, or JSON when the content type says so), validated."""
+    raw = await read_body(request)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ControlError(400, "the scenario must be UTF-8 text") from None
+    as_json = "json" in request.headers.get("content-type", "")
+    try:
+        return load_text(text, "request body", as_json=as_json)
+    except ScenarioError as exc:
+        raise ControlError(400, "invalid scenario", problems=exc.problems) from None
+
+
+def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Route]:
+    """The control routes, bound to one world (one namespace) and its webhook delivery."""
 
     async def health(request: Request) -> dict[str, Any]:
         return {
             "status": "ok",
             "version": __version__,
+            "namespace": namespace,
             "scenario": world.scenario.name,
             "pages": list(world.pages),
             "now": format_instant(world.clock.now()),
+            "records": {
+                "outbox": len(world.outbox),
+                "journal": len(world.journal),
+                "max_records": world.max_records,
+            },
         }
 
     async def messages(request: Request) -> dict[str, Any]:
@@ -132,7 +175,7 @@ def routes(world: World) -> list[Route]:
 
     async def clock(request: Request) -> dict[str, Any]:
         if request.method == "POST":
-            body = await _json_object(request)
+            body = await json_object(request)
             unknown = set(body) - {"advance", "set"}
             if unknown or len(body) != 1:
                 raise ControlError(
@@ -158,7 +201,7 @@ def routes(world: World) -> list[Route]:
             raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
         if not is_numeric_id(psid):
             raise ControlError(400, f"a PSID is numeric, got {psid!r}")
-        body = await _json_object(request)
+        body = await json_object(request)
         try:
             action = parse_action(body, page, psid, world.outbox)
         except ActionError as exc:
@@ -174,14 +217,13 @@ def routes(world: World) -> list[Route]:
         return {"page_id": page.id, "messenger_profile": page.messenger_profile}
 
     async def webhooks(request: Request) -> dict[str, Any]:
-        hooks: Webhooks = request.app.state.webhooks
         if request.method == "POST" and request.url.path.endswith("/verify"):
             await hooks.verify()
         elif request.method in ("PUT", "DELETE"):
             spec = None
             if request.method == "PUT":
                 try:
-                    spec = WebhookSpec.model_validate(await _json_object(request))
+                    spec = WebhookSpec.model_validate(await json_object(request))
                 except ValidationError as exc:
                     problems = [f"{format_path(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
                     raise ControlError(400, "invalid webhook", problems=problems) from None
@@ -193,17 +235,7 @@ def routes(world: World) -> list[Route]:
 
     async def scenario(request: Request) -> Any:
         if request.method == "PUT":
-            raw = await _body(request)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ControlError(400, "the scenario must be UTF-8 text") from None
-            as_json = "json" in request.headers.get("content-type", "")
-            try:
-                loaded = load_text(text, "request body", as_json=as_json)
-            except ScenarioError as exc:
-                raise ControlError(400, "invalid scenario", problems=exc.problems) from None
-            world.load(loaded)
+            world.load(await scenario_body(request))
         return world.scenario.model_dump(mode="json", exclude_unset=True)
 
     async def rules(request: Request) -> dict[str, Any]:
@@ -232,24 +264,6 @@ def routes(world: World) -> list[Route]:
                 "attachment_max_bytes": limits.ATTACHMENT_MAX_BYTES,
             },
         }
-
-    async def _body(request: Request) -> bytes:
-        limit = limits.MAX_CONTROL_BODY_BYTES
-        declared = request.headers.get("content-length", "")
-        body = await read_limited(request.stream(), declared, limit)
-        if body is None:
-            raise ControlError(413, f"body larger than {limit} bytes")
-        return body
-
-    async def _json_object(request: Request) -> dict[str, Any]:
-        raw = await _body(request)
-        try:
-            body = jsontext.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise ControlError(400, "the body must be a JSON object in UTF-8") from None
-        if not isinstance(body, dict):
-            raise ControlError(400, "the body must be a JSON object")
-        return body
 
     return [
         Route("/health", endpoint(health), methods=["GET"]),

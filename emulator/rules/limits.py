@@ -106,6 +106,14 @@ MAX_RELATIVE_TIME = timedelta(days=36500)  # scenario offsets like -3d: at most 
 
 # the control API and the explanations the emulator adds to Graph's answers
 MAX_CONTROL_BODY_BYTES = 1024 * 1024
+# Records kept per emulator (namespace): the outbox, the journal and the webhook deliveries
+# each keep the newest this many, dropping the oldest (serve --max-records).
+DEFAULT_MAX_RECORDS = 10_000
+MAX_RECORDS_CEILING = 10_000_000
+# Namespaces in one server (PUT /_emulator/namespaces/{name}): enough for every worker of a
+# parallel test run, bounded so leaked ones cannot exhaust memory.
+MAX_NAMESPACES = 256
+NAMESPACE_NAME_MAX = 64
 MAX_HEADER_TEXT = 512  # user text echoed in WWW-Authenticate / X-Emulator-* is cut here
 
 # the wire: what one request may weigh and how deep its JSON may nest (emulator limits)

@@ -14,6 +14,7 @@ import itertools
 import logging
 import secrets
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from emulator.rules import limits
@@ -36,7 +37,7 @@ class Webhooks:
     def __init__(self, world: World) -> None:
         self.world = world
         self.stamps = events.Timestamps()
-        self.deliveries: list[dict[str, Any]] = []
+        self.deliveries: deque[dict[str, Any]] = deque(maxlen=world.max_records)
         self.handshake: dict[str, Any] | None = None
         self._ids = itertools.count(1)
         self._queues: dict[Conversation, asyncio.Queue[Job]] = {}
@@ -270,7 +271,7 @@ class Webhooks:
             worker.cancel()
         self._workers.clear()
         self._queues.clear()
-        self.deliveries = []
+        self.deliveries = deque(maxlen=self.world.max_records)
         self.stamps = events.Timestamps()
 
     def _spawn(self, work: Any) -> None:
@@ -297,7 +298,7 @@ class Webhooks:
             "url": spec.url if spec else None,
             "fields": list(spec.fields) if spec else [],
             "handshake": self.handshake,
-            "data": self.deliveries,
+            "data": list(self.deliveries),
         }
 
 

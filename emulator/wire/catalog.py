@@ -1145,6 +1145,16 @@ UNKNOWN_ERROR = ErrorSpec(
     subcode=99,
     status=500,
 )
+AMBIGUOUS_NAMESPACE_TOKEN = ErrorSpec(
+    "ambiguous_namespace_token",
+    190,
+    "(#190) This access token belongs to several emulator namespaces ({names}): send to your "
+    "namespace's Graph URL, /_emulator/namespaces/<name>/graph, instead",
+    "emulator only: a Graph call at the root is served by the namespace owning its token; a "
+    "token that several namespaces share routes nowhere",
+    "README (Namespaces)",
+    "I",
+)
 
 ALL: tuple[ErrorSpec, ...] = tuple(v for v in list(globals().values()) if isinstance(v, ErrorSpec))
 BY_KEY: dict[str, ErrorSpec] = {spec.key: spec for spec in ALL}

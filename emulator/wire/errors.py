@@ -41,3 +41,16 @@ class GraphError(Exception):
         self.spec = spec
         self.message = message
         self.path = path
+
+
+class RawReply(Exception):  # noqa: N818 (an answer, not an error)
+    """An answer that is not Graph JSON (an injected edge failure: HTML with a 5xx status).
+
+    `key` names what produced it, for the journal's `rule` field."""
+
+    def __init__(self, status: int, body: bytes, content_type: str, key: str) -> None:
+        super().__init__(f"{status} {content_type}")
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.key = key
