@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from emulator.clock import Clock
+from emulator.faults import Faults
+from emulator.ratelimit import RateLimits
 from emulator.rules import limits
 from emulator.scenario.model import ActivitySpec, PageSpec, Scenario
 from emulator.scenario.times import format_instant, resolve
@@ -119,6 +121,8 @@ class World:
     clock: Clock = field(init=False)
     pages: dict[str, PageState] = field(init=False)
     grants: dict[str, Grant] = field(init=False)
+    faults: Faults = field(init=False)  # injected faults: the scenario's, then added ones
+    rates: RateLimits | None = field(init=False)  # None unless the scenario sets rate_limits
     # the newest `max_records` of each, oldest dropped first: a long-running sidecar or a
     # load test stays within bounded memory
     outbox: deque[dict[str, Any]] = field(init=False)
@@ -152,10 +156,16 @@ class World:
             for page in scenario.pages
             for token in page.tokens
         }
+        faults = Faults(scenario.faults)
+        rates = (
+            RateLimits(scenario.rate_limits, pages) if scenario.rate_limits is not None else None
+        )
         self.scenario = scenario
         self.clock = clock
         self.pages = pages
         self.grants = grants
+        self.faults = faults
+        self.rates = rates
         self.outbox = deque(maxlen=self.max_records)
         self.journal = deque(maxlen=self.max_records)
         self._send_seq = itertools.count(1)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulator import __version__
+from emulator.control import faults as fault_control  # a module: it uses ours too
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
@@ -280,4 +281,5 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         Route("/webhooks/verify", endpoint(webhooks), methods=["POST"]),
         Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
         Route("/rules", endpoint(rules), methods=["GET"]),
+        *fault_control.fault_routes(world),
     ]

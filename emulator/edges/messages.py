@@ -18,7 +18,11 @@ def messages(call: EdgeCall) -> dict[str, Any]:
         raise catalog.READ_NOT_SUPPORTED(path="path")
     if call.method != "POST":
         raise catalog.METHOD_NOT_SUPPORTED(path="path", method=call.method.lower())
-    behaviour = call.world.scenario.behaviour
+    world = call.world
+    rates = world.rates
+    if rates is not None:  # usage headers on every answer of this edge, refusals included
+        rates.headers(call.journal, call.page, call.now)
+    behaviour = world.scenario.behaviour
     request = parse_send(
         call.params.values,
         missing_messaging_type=behaviour.missing_messaging_type,
@@ -38,6 +42,12 @@ def messages(call: EdgeCall) -> dict[str, Any]:
         tag_retirement=behaviour.tag_retirement_date,
         unknown_psid=behaviour.unknown_psid,
     )
+    # a send that would be accepted: the rate limits count it (or throttle it), then an
+    # injected fault may fail or delay it (both off unless the scenario or control API asks)
+    if rates is not None:
+        rates.admit(call.journal, call.page, request, call.now)
+    if world.faults:
+        world.faults.apply(call.journal, call.page.id, request, target.recipient_id)
     return accept(call, request, target)
 
 

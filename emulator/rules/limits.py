@@ -167,3 +167,16 @@ PERSISTENT_MENU_TITLE_MAX = 30  # menu item title: "30 character limit"
 PERSISTENT_MENU_BUTTON_TYPES = ("postback", "web_url")
 ICE_BREAKERS_MAX = 4  # "A maximum of 4 questions can be set"
 WHITELISTED_DOMAINS_MAX = 50  # "Up to 50 domains allowed"
+
+# rate limits (reference §10: D-RL-M, D-RL-G), opt-in per scenario (`rate_limits:`); the
+# windows slide on the emulated clock
+RATE_PER_SECOND = 300  # Send API calls per second per page: text, links, reactions, stickers
+RATE_MEDIA_PER_SECOND = 10  # ... with audio or video attachments
+RATE_DAILY_PER_ENGAGED_USER = 200  # rolling 24 h: 200 x the page's engaged users
+RATE_SECOND_WINDOW = timedelta(seconds=1)
+RATE_DAILY_WINDOW = timedelta(hours=24)
+RATE_MEDIA_TYPES = frozenset({"audio", "video"})
+
+# fault injection (scenario `faults:`, /_emulator/faults): emulator bounds
+FAULTS_MAX = 100  # faults active at once
+FAULT_LATENCY_MAX = timedelta(seconds=30)

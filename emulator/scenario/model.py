@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -11,14 +12,26 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictFloat,
     StrictInt,
     WithJsonSchema,
+    model_serializer,
+    model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from emulator.rules import limits
-from emulator.scenario.times import as_utc, check_time, format_instant, parse_instant
+from emulator.scenario.times import (
+    as_utc,
+    check_time,
+    format_instant,
+    parse_duration,
+    parse_instant,
+)
 from emulator.wire.ids import is_activity_id, is_numeric_id
 
 PERMISSIONS = (
@@ -224,6 +237,178 @@ class BehaviourSpec(_Model):
     react_response: Literal["recipient_id", "recipient_id_and_message_id"] = "recipient_id"
 
 
+# --- fault injection and rate limits (README: Fault injection, Rate limits) --------------
+
+FAULT_PRESETS = (
+    "temporary_send_failure",  # 1200, HTTP 500, transient
+    "service_unavailable",  # 2, HTTP 500, transient
+    "app_rate_limit",  # 4, transient
+    "rate_limit",  # 613, transient
+    "page_rate_limit",  # 80006, transient
+    "user_unavailable",  # 551/1545041
+    "html_error",  # the edge's HTML "Sorry, something went wrong." page, HTTP 502
+)
+FAULT_KINDS = (
+    "any",
+    "text",
+    "attachment",
+    *sorted(limits.ATTACHMENT_UPLOAD_TYPES),  # audio, file, image, video
+    "template",
+    "generic",
+    "button",
+    "media",
+    "receipt",
+    "customer_feedback",
+    "coupon",
+    "product",
+    "sender_action",
+    *sorted(limits.SENDER_ACTIONS),
+)
+_LATENCY_MS = re.compile(r"(\d{1,9})ms")
+
+
+def latency_seconds(text: str) -> float:
+    """`250ms`, `2s`, `1m`: a fault's latency in seconds, at most FAULT_LATENCY_MAX."""
+    text = text.strip()
+    millis = _LATENCY_MS.fullmatch(text)
+    try:
+        seconds = int(millis.group(1)) / 1000 if millis else parse_duration(text).total_seconds()
+    except ValueError:
+        raise ValueError(f"not a latency: {text!r} (expected e.g. 250ms, 2s)") from None
+    bound = limits.FAULT_LATENCY_MAX.total_seconds()
+    if seconds > bound:
+        raise ValueError(f"latency {text!r} is over the {bound:g}s bound")
+    return seconds
+
+
+def _latency(value: Any) -> Any:
+    if isinstance(value, str):
+        latency_seconds(value)
+        return value.strip()
+    return value
+
+
+def _probability(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be a number between 0 and 1, got {value!r}")
+    return value
+
+
+def _id_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # an unquoted PSID in YAML
+    return value
+
+
+Latency = Annotated[
+    str,
+    BeforeValidator(_latency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a delay before the answer, at most 30s: 250ms, 2s",
+            "pattern": r"^\d+(ms|[smhdw])$",
+        }
+    ),
+]
+
+
+class FaultMatch(_Model):
+    """Which sends a fault applies to; every given key must match (absent = any)."""
+
+    page_id: NumericId | None = None
+    recipient_id: Annotated[str, BeforeValidator(_id_text)] | None = Field(None, min_length=1)
+    kind: Literal[FAULT_KINDS] = "any"  # type: ignore[valid-type]
+
+
+class FaultError(_Model):
+    """The error a fault answers with: a preset's name (optionally with another HTTP `status`),
+    or Graph's fields given in full (`code` and the exact `message`)."""
+
+    preset: Literal[FAULT_PRESETS] | None = None  # type: ignore[valid-type]
+    code: StrictInt | None = Field(None, ge=0)
+    error_subcode: StrictInt | None = Field(None, ge=1)
+    message: str | None = Field(None, min_length=1, max_length=limits.MAX_HEADER_TEXT)
+    type: str | None = Field(None, min_length=1, max_length=100)
+    status: StrictInt | None = Field(None, ge=400, le=599)
+    is_transient: StrictBool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in FAULT_PRESETS:
+                raise ValueError(f"unknown preset {value!r}: one of {', '.join(FAULT_PRESETS)}")
+            return {"preset": value}
+        if not isinstance(value, dict | BaseModel):
+            raise ValueError(
+                "must be a preset name or an object {code, message, error_subcode, type, "
+                f"status, is_transient}}, got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FaultError:
+        if self.preset is not None:
+            given = [
+                key
+                for key in ("code", "error_subcode", "message", "type", "is_transient")
+                if getattr(self, key) is not None
+            ]
+            if given:
+                raise ValueError(f"a preset takes only `status`, not {', '.join(given)}")
+        elif self.code is None or self.message is None:
+            raise ValueError(
+                "a custom error needs `code` and `message` (or name a preset: "
+                f"{', '.join(FAULT_PRESETS)})"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        if self.preset is not None and self.status is None:
+            return self.preset  # as written: `error: temporary_send_failure`
+        return handler(self)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [{"enum": list(FAULT_PRESETS)}, handler(core_schema)]}
+
+
+class FaultSpec(_Model):
+    """Fail (or slow down) the sends that match: the next `times`, or each with `probability`
+    (reproducible with `seed`), with `error`, after `latency`, or both."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    match: FaultMatch = FaultMatch()
+    error: FaultError | None = None
+    latency: Latency | None = None
+    times: StrictInt | None = Field(None, ge=1, le=1_000_000_000)
+    probability: Annotated[float, BeforeValidator(_probability)] | None = Field(None, gt=0, le=1)
+    seed: StrictInt | None = None
+
+    @model_validator(mode="after")
+    def _effect(self) -> FaultSpec:
+        if self.error is None and self.latency is None:
+            raise ValueError("a fault needs an `error`, a `latency`, or both")
+        if self.seed is not None and self.probability is None:
+            raise ValueError("`seed` goes with `probability`")
+        return self
+
+
+class RateLimitSpec(_Model):
+    """Present: the documented Send API limits apply, counted on the emulated clock."""
+
+    per_second: StrictInt = Field(limits.RATE_PER_SECOND, ge=1, le=1_000_000)
+    media_per_second: StrictInt = Field(limits.RATE_MEDIA_PER_SECOND, ge=1, le=1_000_000)
+    daily_per_engaged_user: StrictInt = Field(
+        limits.RATE_DAILY_PER_ENGAGED_USER, ge=1, le=1_000_000
+    )
+    headers: StrictBool = True  # x-business-use-case-usage and x-app-usage on every answer
+
+
 class Scenario(_Model):
     version: Annotated[Literal[1], BeforeValidator(_no_bool)]
     name: str | None = None
@@ -233,6 +418,8 @@ class Scenario(_Model):
     webhook: WebhookSpec | None = None
     behaviour: BehaviourSpec = BehaviourSpec()
     pages: list[PageSpec] = Field(min_length=1)
+    faults: list[FaultSpec] = Field([], max_length=limits.FAULTS_MAX)
+    rate_limits: RateLimitSpec | None = None
 
 
 def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:

@@ -1133,6 +1133,66 @@ ATTACHMENT_TOO_LARGE = ErrorSpec(
     subcode=2018109,
 )
 
+# --- throttling (opt-in: scenario `rate_limits`) and injected faults ----------------------
+
+D_RL = "https://developers.facebook.com/docs/graph-api/overview/rate-limiting"
+FAULT_ONLY = "never on its own: only as an injected fault (scenario `faults`, /_emulator/faults)"
+
+RATE_LIMIT = ErrorSpec(
+    "rate_limit",
+    613,
+    "(#613) Calls to this api have exceeded the rate limit.",
+    f"at most {limits.RATE_PER_SECOND} sends per second per page, {limits.RATE_MEDIA_PER_SECOND} "
+    "with audio or video (when the scenario enables `rate_limits`)",
+    f"{REF} §10 (D-RL-M); §7.4 613 (D-ERR-OLD); live `(# 613) Calls to this api have exceeded "
+    "the rate limit.` (howdyai/botkit#865); is_transient and HTTP 400 inferred",
+    "O",
+    is_transient=True,
+)
+PAGE_RATE_LIMIT = ErrorSpec(
+    "page_rate_limit",
+    80006,
+    "(#80006) There have been too many messenger api calls to this Page account. Wait a bit "
+    f"and try again. For more info, please refer to {D_RL}.",
+    f"at most {limits.RATE_DAILY_PER_ENGAGED_USER} x engaged users sends per page in a rolling "
+    "24 hours (when the scenario enables `rate_limits`)",
+    f"{REF} §10 (D-RL-M, D-RL-G: 80006 is the Messenger BUC throttle); text from the Graph "
+    "reference's 80006 rows; the `(#80006) ` prefix as on the live 80004 "
+    "(singer-io/tap-facebook#192); is_transient and HTTP 400 inferred",
+    "I",
+    is_transient=True,
+)
+APP_RATE_LIMIT = ErrorSpec(
+    "app_rate_limit",
+    4,
+    "(#4) Application request limit reached",
+    FAULT_ONLY,
+    f"{REF} §7.4 code 4 (O-CN, with is_transient); HTTP 400 inferred (§7.2)",
+    "O",
+    is_transient=True,
+)
+SERVICE_UNAVAILABLE = ErrorSpec(
+    "service_unavailable",
+    2,
+    "An unexpected error has occurred. Please retry your request later.",
+    FAULT_ONLY,
+    f"{REF} §7.4 code 2, §7.2 (Trustroots/trustroots#673: is_transient, HTTP 500)",
+    "O",
+    status=500,
+    is_transient=True,
+)
+TEMPORARY_SEND_FAILURE = ErrorSpec(
+    "temporary_send_failure",
+    1200,
+    "(#1200) Temporary send message failure. Please try again later.",
+    FAULT_ONLY,
+    f"{REF} §7.4 code 1200 (D-ERR-OLD, Internal Errors); the `(#1200) ` prefix as quoted in "
+    "integrators' code; HTTP 500 and is_transient inferred",
+    "I",
+    status=500,
+    is_transient=True,
+)
+
 # --- the emulator itself ----------------------------------------------------------------
 
 UNKNOWN_ERROR = ErrorSpec(
