@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,15 +20,32 @@ from emulator.namespaces import Namespaces
 from emulator.rules import limits
 from emulator.scenario.model import Scenario
 
+if TYPE_CHECKING:  # sqlite3 is imported only when a state file is used
+    from emulator.persist import StateStore
+
 CONTROL_PREFIX = "/_emulator"
+log = logging.getLogger("emulator")
 
 
-def create_app(scenario: Scenario, max_records: int = limits.DEFAULT_MAX_RECORDS) -> Starlette:
+def create_app(
+    scenario: Scenario,
+    max_records: int = limits.DEFAULT_MAX_RECORDS,
+    state: StateStore | None = None,
+) -> Starlette:
     """An emulator with its own state: as many as you like, in-process or on ports.
 
-    The scenario is the `default` namespace; more are made through the control API."""
+    The scenario is the `default` namespace; more are made through the control API. With a
+    `state` store, the default namespace is restored from it (StateError if it is damaged)
+    and saved to it while serving."""
     namespaces = Namespaces(scenario, max_records)
     default = namespaces.default
+    persistence = None
+    if state is not None:
+        from emulator.persist import Persistence
+
+        persistence = Persistence(state, default.world)
+        restored = persistence.restore()
+        log.info("state: %s", restored.reason if restored else f"{restored.reason}; starting fresh")
     # at the root, the call's token picks the namespace
     graph = GraphEndpoint(default.world, namespaces.world_for)
 
@@ -44,8 +63,13 @@ def create_app(scenario: Scenario, max_records: int = limits.DEFAULT_MAX_RECORDS
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         namespaces.start()
+        if persistence is not None:
+            persistence.start()
         yield
         await namespaces.close()
+        if persistence is not None:
+            await persistence.stop()
+            persistence.store.close()
 
     control = Router(
         [*namespace_routes(namespaces), *default.control.routes], redirect_slashes=False

@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     serve.add_argument("--log-level", help="debug, info (default), warning, error")
     serve.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep messages, journal, uploads and clock in this SQLite file across restarts",
+    )
+    serve.add_argument(
         "--max-records",
         help="sends, journal entries and webhook deliveries kept per namespace, newest first "
         "(default 10000; the oldest are dropped)",
@@ -107,6 +112,15 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"send-api-emulator: {problem}", file=sys.stderr)
         return 2
+    state_path = _setting(args.state, "EMULATOR_STATE", "")
+    store = None
+    if state_path:  # sqlite3 and the state code are imported only when asked for
+        from emulator.persist import StateError, StateStore
+
+        try:
+            store = StateStore(state_path)
+        except StateError as exc:
+            return _fail(str(exc))
     try:
         sock = _bind(host, int(port_text))
     except OSError as exc:
@@ -123,7 +137,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     from emulator.app import create_app
 
-    app = create_app(scenario, max_records=int(records_text))
+    try:
+        app = create_app(scenario, max_records=int(records_text), state=store)
+    except ValueError as exc:  # persist.StateError: the state file holds damaged state
+        sock.close()
+        return _fail(str(exc))
     # This process is ours alone: keep start-up objects and (every 1000 requests) the
     # emulator's records out of the garbage collector's scans. See World.freeze_every.
     app.state.world.freeze_every = app.state.namespaces.freeze_every = 1000
@@ -133,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     pages = len(scenario.pages)
     log.info(
-        "send-api-emulator %s listening on http://%s:%d (scenario: %s, %d page%s, clock: %s)",
+        "send-api-emulator %s listening on http://%s:%d (scenario: %s, %d page%s, clock: %s%s)",
         __version__,
         shown_host,
         bound_port,
@@ -141,6 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
         pages,
         "" if pages == 1 else "s",
         "frozen" if scenario.clock.start else "real time",
+        f", state: {state_path}" if state_path else "",
     )
     config = uvicorn.Config(
         app, log_config=None, log_level="warning", access_log=False, lifespan="on"
@@ -197,9 +216,17 @@ def _schema(args: argparse.Namespace) -> int:
 def _ready(args: argparse.Namespace) -> int:
     import urllib.error
     import urllib.request
+    from urllib.parse import urlsplit
 
     port = os.environ.get("EMULATOR_PORT") or str(DEFAULT_PORT)
-    base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
+    base = (f"http://127.0.0.1:{port}" if args.url is None else args.url).rstrip("/")
+    try:
+        parts = urlsplit(base)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # an invalid port or IPv6 literal
+        usable = False
+    if not usable:
+        return _fail(f"--url must be an http:// or https:// URL with a host, got {args.url!r}")
     url = f"{base}/_emulator/health"
     wait = args.wait if math.isfinite(args.wait) else 0.0
     deadline = time.monotonic() + max(wait, 0.0)
