@@ -1,0 +1,481 @@
+"""`SendApi`: one emulator as a test sees it. Everything goes through the HTTP control API
+(`/_emulator/...`), so in-process, server and sidecar emulators answer the same way."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from emulator.scenario.load import ScenarioError
+from emulator.scenario.times import format_instant, parse_instant
+from emulator.testing.backends import Backend, ScenarioSource, scenario_text
+from emulator.testing.records import (
+    Journal,
+    Records,
+    SentList,
+    SentMessage,
+    describe_request,
+    listing,
+)
+from emulator.webhooks import events
+
+WebhookHandler = Callable[[dict[str, Any]], object]
+VIRTUAL_FIELDS = ("kind", "template_type", "quick_replies")  # SentMessage properties
+_MISSING = object()
+
+
+class SendApiError(Exception):
+    """The control API refused a call (4xx/5xx): `status`, the server's `message`, `details`."""
+
+    def __init__(self, method: str, path: str, status: int, message: str, details: Any) -> None:
+        self.status = status
+        self.message = message
+        self.details = details
+        text = f"{method} {path} -> {status}: {message}"
+        problems = details.get("problems") if isinstance(details, dict) else None
+        if problems:
+            text += "".join(f"\n  {problem}" for problem in problems)
+        super().__init__(text)
+
+
+def raise_for_control(response: httpx.Response, scenario_label: str | None = None) -> None:
+    """A failed control call as SendApiError; an invalid scenario as ScenarioError."""
+    if response.status_code < 400:
+        return
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        error = None
+    if not isinstance(error, dict):
+        error = {"message": response.text[:500] or response.reason_phrase}
+    message = str(error.get("message"))
+    details = {key: value for key, value in error.items() if key != "message"}
+    problems = details.get("problems")
+    if message == "invalid scenario" and isinstance(problems, list):
+        label = scenario_label or "scenario"
+        raise ScenarioError([re.sub(r"^request body", label, str(p)) for p in problems])
+    request = response.request
+    raise SendApiError(request.method, request.url.path, response.status_code, message, details)
+
+
+class SendApi:
+    """One isolated emulator: where it is (`url`, `graph_url()`, `client`, `transport`), what it
+    recorded (`sent`, `requests`, `rejected`, `webhooks`), and what a test does to it (`person`,
+    `clock`, `load`, `reset`, `faults`), with assertions that show what was sent on failure."""
+
+    def __init__(self, backend: Backend, base_dir: Path | None = None) -> None:
+        self.backend = backend
+        self.base_dir = base_dir  # relative scenario paths given to load() are looked up here
+        self._control = httpx.Client(
+            base_url=backend.control_url, transport=backend.transport, trust_env=False, timeout=30
+        )
+        self._client: httpx.Client | None = None
+        self._scenario: dict[str, Any] | None = None
+        self._handlers: list[WebhookHandler] = []
+        self._stamps = events.Timestamps()
+        self.clock = Clock(self)
+        self.faults = Faults(self)
+
+    # --- where it is -----------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """`inprocess`, `server` or `sidecar`."""
+        return self.backend.mode
+
+    @property
+    def url(self) -> str:
+        """The Graph base URL, in place of https://graph.facebook.com (no version, no slash)."""
+        return self.backend.url
+
+    def graph_url(self, version: str | None = "v21.0") -> str:
+        """The versioned Graph base URL, e.g. `http://send-api.test/v21.0`."""
+        return f"{self.url}/{version}" if version else self.url
+
+    @property
+    def transport(self) -> httpx.BaseTransport:
+        """Give it to your bot's `httpx.Client(transport=...)`: requests to `url` reach this
+        emulator in every mode (with no port in-process). Closing a client leaves it usable."""
+        return self.backend.transport
+
+    @property
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The same for `httpx.AsyncClient(transport=...)`, from any event loop."""
+        return self.backend.async_transport
+
+    @property
+    def client(self) -> httpx.Client:
+        """An httpx.Client on the Graph base URL: `send_api.client.post("/v21.0/me/messages",
+        ...)`. Closed with the emulator."""
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self.url, transport=self.transport, trust_env=False, timeout=30
+            )
+        return self._client
+
+    # --- the control API -------------------------------------------------------------------------
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A control API call (path below `/_emulator`, e.g. `/attachments`): its JSON answer,
+        or SendApiError with the server's message."""
+        response = self._control.request(method, path, **kwargs)
+        raise_for_control(response)
+        return response.json()
+
+    @property
+    def sent(self) -> SentList:
+        """The accepted sends, oldest first (a fresh snapshot on each access): `.last`,
+        `.to(psid)`, `.texts`; each a dict with shortcuts (`.text`, `.kind`, `.quick_replies`)."""
+        return SentList(SentMessage(entry) for entry in self.control("GET", "/messages")["data"])
+
+    @property
+    def requests(self) -> Journal:
+        """Every Graph call, accepted or not (the journal), oldest first."""
+        return Journal(self.control("GET", "/requests")["data"])
+
+    @property
+    def rejected(self) -> Journal:
+        """The refused Graph calls, with `rule` and `json_path` naming why."""
+        return Journal(self.control("GET", "/requests", params={"outcome": "rejected"})["data"])
+
+    @property
+    def webhooks(self) -> Records[dict[str, Any]]:
+        """The webhook deliveries to the scenario's `webhook.url` (body, status, attempts)."""
+        deliveries: Records[dict[str, Any]] = Records(self.control("GET", "/webhooks")["data"])
+        return deliveries
+
+    def load(self, scenario: ScenarioSource) -> None:
+        """Replace the scenario (a path, YAML/JSON text, a mapping or a Scenario) and reset;
+        ScenarioError lists every problem, and nothing changes."""
+        source = scenario_text(scenario, self.base_dir)
+        response = self._control.put(
+            "/scenario", content=source.text, headers={"content-type": source.content_type}
+        )
+        raise_for_control(response, source.label)
+        self._scenario = None
+
+    def reset(self) -> None:
+        """Back to the scenario's initial state: messages, journal, clock, windows, faults."""
+        self.control("POST", "/reset")
+
+    # --- the person ------------------------------------------------------------------------------
+
+    def person(self, psid: str, page_id: str | None = None) -> Person:
+        """Play a person writing to a page (default: the scenario's first page)."""
+        return Person(self, str(psid), page_id)
+
+    def deliver_to(self, handler: WebhookHandler) -> None:
+        """Hand each webhook body caused by a person action (`says`, `taps_*`, ...) to
+        `handler(body)`, synchronously, as the platform would POST it (a dict: `{"object",
+        "entry": [{"id", "time", "messaging": [event]}]}`). For bots tested without a URL;
+        a scenario `webhook:` still gets its own deliveries."""
+        self._handlers.append(handler)
+
+    def _scenario_pages(self) -> list[dict[str, Any]]:
+        if self._scenario is None:
+            self._scenario = self.control("GET", "/scenario")
+        pages: list[dict[str, Any]] = self._scenario["pages"]
+        return pages
+
+    def _act(self, psid: str, page_id: str | None, action: dict[str, Any]) -> Inbound:
+        pages = self._scenario_pages()
+        page = page_id or str(pages[0]["id"])
+        answer = self.control("POST", f"/pages/{page}/users/{psid}/messages", json=action)
+        instagram = any(p["id"] == page and p.get("platform") == "instagram" for p in pages)
+        stamp = self._stamps.next(parse_instant(answer["timestamp"]))
+        inbound = Inbound(answer)
+        inbound.webhook = events.envelope(page, stamp, _event(answer, stamp), instagram=instagram)
+        for handler in list(self._handlers):
+            handler(inbound.webhook)
+        return inbound
+
+    # --- assertions ------------------------------------------------------------------------------
+
+    def assert_sent(
+        self, to: str | None = None, text: str | re.Pattern[str] | None = None, **fields: Any
+    ) -> SentMessage:
+        """The newest sent message matching every criterion: recipient `to`, `text` (equal, or
+        a compiled pattern found in it), and `fields` compared with the sent entry's keys
+        (`messaging_type`, `tag`, `page_id`, ...), then its message's (`metadata`, ...), or
+        `kind`, `template_type`, `quick_replies` (titles). AssertionError lists what was sent
+        and what was refused otherwise."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        sent = self.sent
+        for message in reversed(sent):
+            if _matches(message, to, text, fields):
+                return message
+        raise AssertionError(self._report(f"expected {_wanted(to, text, fields)}", sent))
+
+    def assert_nothing_sent(self, to: str | None = None) -> None:
+        """No message was sent (to this person); AssertionError lists what was."""
+        __tracebackhide__ = True
+        sent = self.sent if to is None else self.sent.to(to)
+        if sent:
+            whom = f" to {to}" if to is not None else ""
+            raise AssertionError(self._report(f"expected nothing sent{whom}", sent))
+
+    def wait_until_sent(
+        self,
+        to: str | None = None,
+        text: str | re.Pattern[str] | None = None,
+        *,
+        timeout: float = 5.0,
+        **fields: Any,
+    ) -> SentMessage:
+        """assert_sent, retried until it passes or `timeout` seconds pass: for bots that answer
+        webhooks asynchronously."""
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.assert_sent(to, text, **fields)
+            except AssertionError as exc:
+                if time.monotonic() >= deadline:
+                    raise AssertionError(f"after waiting {timeout:g} s, {exc}") from None
+            time.sleep(0.02)
+
+    def _report(self, expectation: str, sent: SentList) -> str:
+        rejected = self.rejected
+        return "\n".join(
+            [
+                f"{expectation}, but {len(sent)} message(s) were sent.",
+                listing("Sent", (m.describe() for m in sent)),
+                listing("Rejected requests", (describe_request(e) for e in rejected)),
+            ]
+        )
+
+    # --- life ------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the emulator and close the clients (the fixture does it after each test)."""
+        try:
+            if self._client is not None:
+                self._client.close()
+            self._control.close()
+        finally:
+            self.backend.close()
+
+    def __enter__(self) -> SendApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<SendApi {self.mode} {self.url}>"
+
+
+class Inbound(dict[str, Any]):
+    """What the person did, as the control API answered (`kind`, `mid`, `timestamp`, ...); and
+    `webhook`, the body the platform would POST about it."""
+
+    webhook: dict[str, Any]
+
+    @property
+    def mid(self) -> str | None:
+        value = self.get("mid")
+        return None if value is None else str(value)
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """The one `messaging` event of `webhook`."""
+        event: dict[str, Any] = self.webhook["entry"][0]["messaging"][0]
+        return event
+
+
+class Person:
+    """A person on a page: each action happens now on the emulated clock, opens their 24-hour
+    window (all but `reads`) and answers an Inbound."""
+
+    def __init__(self, api: SendApi, psid: str, page_id: str | None) -> None:
+        self._api = api
+        self.psid = psid
+        self.page_id = page_id
+
+    def says(self, text: str) -> Inbound:
+        return self._act({"text": text})
+
+    def taps_quick_reply(self, payload_or_title: str) -> Inbound:
+        """Tap a quick reply of the page's latest message to this person."""
+        return self._act({"quick_reply": payload_or_title})
+
+    def taps_postback(self, payload_or_title: str) -> Inbound:
+        """Tap a postback button the page sent this person."""
+        return self._act({"postback": payload_or_title})
+
+    def sends_attachment(self, type: str, url: str) -> Inbound:
+        """Send an `audio`, `file`, `image` or `video` by URL."""
+        return self._act({"attachment": {"type": type, "url": url}})
+
+    def reacts(self, mid: str, reaction: str = "love", emoji: str | None = None) -> Inbound:
+        body: dict[str, Any] = {"mid": mid, "reaction": reaction}
+        if emoji is not None:
+            body["emoji"] = emoji
+        return self._act({"reaction": body})
+
+    def unreacts(self, mid: str) -> Inbound:
+        return self._act({"unreact": {"mid": mid}})
+
+    def reads(self) -> Inbound:
+        """Read everything the page sent so far (does not open the window)."""
+        return self._act({"read": True})
+
+    @property
+    def sent(self) -> SentList:
+        """What was sent to this person (on this page, if one was named)."""
+        return self._api.sent.to(self.psid, self.page_id)
+
+    def _act(self, action: dict[str, Any]) -> Inbound:
+        return self._api._act(self.psid, self.page_id, action)
+
+    def __repr__(self) -> str:
+        return f"<Person {self.psid} on {self.page_id or 'the first page'}>"
+
+
+class Clock:
+    """The emulated clock: frozen at the scenario's `clock.start`, or real time plus offsets."""
+
+    def __init__(self, api: SendApi) -> None:
+        self._api = api
+
+    @property
+    def now(self) -> datetime:
+        return parse_instant(self._api.control("GET", "/clock")["now"])
+
+    @property
+    def frozen(self) -> bool:
+        return bool(self._api.control("GET", "/clock")["frozen"])
+
+    def advance(self, duration: str | timedelta) -> datetime:
+        """Move forward by `90s`, `30m`, `25h`, `3d`, `1d2h` or a timedelta; the new now."""
+        if isinstance(duration, timedelta):
+            seconds = duration.total_seconds()
+            if seconds < 0 or seconds != int(seconds):
+                raise ValueError(f"advance by whole seconds, forward: got {duration!r}")
+            duration = f"{int(seconds)}s"
+        return self._post({"advance": duration})
+
+    def set(self, instant: str | datetime) -> datetime:
+        """Jump to an ISO 8601 instant or an aware datetime; the new now."""
+        if isinstance(instant, datetime):
+            if instant.tzinfo is None:
+                raise ValueError("give an aware datetime, e.g. datetime(..., tzinfo=UTC)")
+            instant = format_instant(instant)
+        return self._post({"set": instant})
+
+    def _post(self, body: dict[str, str]) -> datetime:
+        return parse_instant(self._api.control("POST", "/clock", json=body)["now"])
+
+
+class Faults:
+    """Injected faults (POST /_emulator/faults): the matching sends fail (or slow down) as
+    Graph's do. A reset brings back the scenario's own faults."""
+
+    def __init__(self, api: SendApi) -> None:
+        self._api = api
+
+    def add(
+        self,
+        error: str | Mapping[str, Any] | None = None,
+        *,
+        page_id: str | None = None,
+        recipient_id: str | None = None,
+        kind: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        latency: str | float | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        """Fail the matching sends with `error` (a preset such as `temporary_send_failure`, or
+        `{code, message, ...}`) and/or delay them by `latency`; the next `times` of them, or
+        each with `probability` (reproducible with `seed`). Answers the fault as added."""
+        match = {"page_id": page_id, "recipient_id": recipient_id, "kind": kind}
+        body: dict[str, Any] = {"match": {k: v for k, v in match.items() if v is not None}}
+        optional = {
+            "error": dict(error) if isinstance(error, Mapping) else error,
+            "times": times,
+            "probability": probability,
+            "seed": seed,
+            "latency": latency,
+            "name": name,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        fault: dict[str, Any] = self._api.control("POST", "/faults", json=body)
+        return fault
+
+    def clear(self) -> None:
+        self._api.control("DELETE", "/faults")
+
+    def remove(self, fault_id: str) -> None:
+        self._api.control("DELETE", f"/faults/{fault_id}")
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The faults in order, with `remaining`, `matched`, `applied`."""
+        return iter(self._api.control("GET", "/faults")["data"])
+
+
+# --- matching and describing --------------------------------------------------------------------
+
+
+def _matches(
+    message: SentMessage, to: str | None, text: str | re.Pattern[str] | None, fields: Any
+) -> bool:
+    if to is not None and message.recipient_id != str(to):
+        return False
+    if isinstance(text, re.Pattern):
+        if message.text is None or not text.search(message.text):
+            return False
+    elif text is not None and message.text != text:
+        return False
+    for key, wanted in fields.items():
+        if key in VIRTUAL_FIELDS:
+            got = getattr(message, key)
+        elif key in message:
+            got = message[key]
+        else:
+            got = message.message.get(key, _MISSING)
+        if got != wanted:
+            return False
+    return True
+
+
+def _wanted(to: str | None, text: str | re.Pattern[str] | None, fields: dict[str, Any]) -> str:
+    what = "a message"
+    if to is not None:
+        what += f" to {to}"
+    if isinstance(text, re.Pattern):
+        what += f" with text matching {text.pattern!r}"
+    elif text is not None:
+        what += f" with text {text!r}"
+    if fields:
+        what += " with " + ", ".join(f"{key}={value!r}" for key, value in fields.items())
+    return what
+
+
+def _event(answer: dict[str, Any], stamp: int) -> dict[str, Any]:
+    """The `messaging` event the platform sends about a person action (see webhooks.events)."""
+    if answer["kind"] == "read":
+        return events.read(answer["psid"], answer["page_id"], stamp, stamp)
+    psid, page, mid, kind = answer["psid"], answer["page_id"], str(answer["mid"]), answer["kind"]
+    if kind == "postback":
+        return events.postback(psid, page, stamp, mid, answer["title"], answer["payload"])
+    if kind == "reaction":
+        return events.reaction(
+            psid, page, stamp, mid, answer["reaction"], answer["emoji"], answer["action"]
+        )
+    return events.message(
+        psid,
+        page,
+        stamp,
+        mid,
+        text=answer.get("text"),
+        quick_reply_payload=answer.get("quick_reply"),
+        attachments=answer.get("attachments"),
+    )
