@@ -470,3 +470,45 @@ def test_a_failed_expectation_shows_what_was_sent(tester: pytest.Pytester) -> No
             "E*Rejected requests: none",
         ]
     )
+
+
+def test_four_xdist_workers_share_one_sidecar_without_leaking(
+    tester: pytest.Pytester, live: str
+) -> None:
+    """pytest-xdist workers on one running server (`serve`, as in a CI service container):
+    each test works in a namespace of its own, all at once, and sees only its own data."""
+    tester.makepyfile(
+        test_parallel="""
+        import os
+        import pytest
+
+        ADA = "2000000000000001"
+
+        @pytest.mark.parametrize("case", range(16))
+        def test_isolated(send_api, case):
+            worker = os.environ["PYTEST_XDIST_WORKER"]
+            assert send_api.url.split("/_emulator/namespaces/")[1].startswith(worker)
+            ada = send_api.person(ADA)
+            for turn in range(5):
+                ada.says(f"{case}-{turn}")
+                answer = send_api.client.post(
+                    "/v21.0/me/messages",
+                    params={"access_token": "ACME_PAGE_TOKEN"},
+                    json={"recipient": {"id": ADA}, "messaging_type": "RESPONSE",
+                          "message": {"text": f"case {case} turn {turn}"}},
+                )
+                assert answer.status_code == 200, answer.text
+            send_api.clock.advance(f"{case + 1}h")
+            assert send_api.sent.texts == [f"case {case} turn {t}" for t in range(5)]
+            assert len(send_api.requests) == 5  # no other test's calls
+            if case % 2:
+                send_api.reset()
+                assert send_api.sent == []
+        """
+    )
+    result = tester.runpytest_subprocess("-n", "4", f"--send-api-url={live}")
+    result.assert_outcomes(passed=16)
+    assert "4/4 workers" in result.stdout.str()
+    names = [item["name"] for item in httpx.get(f"{live}/_emulator/namespaces").json()["data"]]
+    assert names == ["default"]  # every namespace was deleted
+    assert httpx.get(f"{live}/_emulator/messages").json()["data"] == []  # nothing leaked here
