@@ -50,13 +50,11 @@ class GraphEndpoint:
 
     `world` answers what comes before a token is known (a bad path, an oversized body);
     `world_for(token)` picks the namespace that serves the call (see namespaces.py), so one
-    server can host several isolated emulators. `prefix` is cut from the path first (the
-    per-namespace Graph URL `/_emulator/namespaces/{name}/graph`)."""
+    server can host several isolated emulators."""
 
-    def __init__(self, world: World, world_for: WorldFor | None = None, prefix: str = "") -> None:
+    def __init__(self, world: World, world_for: WorldFor | None = None) -> None:
         self.world = world
         self.world_for = world_for
-        self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handle(Request(scope, receive))
@@ -66,8 +64,6 @@ class GraphEndpoint:
         scope = request.scope
         method: str = scope["method"]
         path: str = scope["path"]
-        if self.prefix:
-            path = path[len(self.prefix) :] or "/"
         headers = _Headers(scope)
         call: dict[str, Any] = {"method": method, "path": path}
         version = limits.LATEST_VERSION
@@ -171,23 +167,26 @@ class GraphEndpoint:
                 "batch": True,
             }
             served = version
+            entry_world = world
             try:
+                if self.world_for is not None and sub.token is not params.token:
+                    entry_world = self.world_for(sub.token)  # an entry's own token routes it
                 route = parse_path(entry.path)
                 served = route.version if route.versioned else version
                 if route.node is None:  # Graph does not run a batch inside a batch
                     raise catalog.BATCH_INVALID(path="batch.relative_url")
                 body = self._dispatch(
-                    world, entry.method, route.node, route.edge, served, sub, call, now
+                    entry_world, entry.method, route.node, route.edge, served, sub, call, now
                 )
-                self._journal(world, call, 200, body, None)
+                self._journal(entry_world, call, 200, body, None)
                 answers.append(entry_answer(200, body))
             except Exception as exc:  # each entry fails alone, as if sent alone
                 error = exc if isinstance(exc, GraphError) else catalog.UNKNOWN_ERROR()
                 if not isinstance(exc, GraphError):
                     log.exception("unexpected failure in a batch entry %s", entry.path)
-                status = _status(world, error)
+                status = _status(entry_world, error)
                 _, failed = failure(error, served, status=status)
-                self._journal(world, call, status, failed, error)
+                self._journal(entry_world, call, status, failed, error)
                 answers.append(entry_answer(status, failed))
         return answers
 
@@ -264,8 +263,9 @@ class GraphEndpoint:
 
 def _status(world: World, error: GraphError) -> int:
     """The HTTP status: the catalog's, or 403 for code 10/200 permission errors when the
-    scenario says so (sources disagree, reference §13 item 11)."""
-    if error.spec.code in (10, 200):
+    scenario says so (sources disagree, reference §13 item 11); an injected fault keeps its
+    own status."""
+    if error.spec.code in (10, 200) and catalog.BY_KEY.get(error.spec.key) is error.spec:
         return world.scenario.behaviour.permission_error_status
     return error.spec.status
 

@@ -24,7 +24,8 @@ from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog
 
 DEFAULT = "default"
-NAME = re.compile(rf"[A-Za-z0-9_.-]{{1,{limits.NAMESPACE_NAME_MAX}}}")
+# not `.` or `..`: a name must survive URL normalisation
+NAME = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{limits.NAMESPACE_NAME_MAX - 1}}}")
 
 
 class NamespaceError(ValueError):
@@ -104,7 +105,7 @@ class Namespaces:
             raise NamespaceError(
                 400,
                 f"a namespace name is 1 to {limits.NAMESPACE_NAME_MAX} letters, digits, "
-                f"'_', '.' or '-', got {name!r}",
+                f"'_', '.' or '-', not starting with '.' or '-', got {name!r}",
             )
         existing = self.items.get(name)
         if existing is not None:

@@ -208,6 +208,15 @@ def test_a_custom_error_is_sent_field_by_field(client: TestClient) -> None:
     assert (entry["rule"], entry["fault"]["error"]) == ("injected_error", "injected_error")
 
 
+@pytest.mark.parametrize(("code", "status"), [(10, 429), (200, 503), (10, 400)])
+def test_a_custom_permission_error_keeps_its_own_status(
+    client: TestClient, code: int, status: int
+) -> None:
+    """behaviour.permission_error_status is for the catalog's 10/200 errors, not injected ones."""
+    add_fault(client, {"error": {"code": code, "message": f"(#{code}) nope", "status": status}})
+    assert send(client, text_to(IN_WINDOW)).status_code == status
+
+
 def test_custom_error_messages_are_sent_verbatim(client: TestClient) -> None:
     message = "Braces {stay} as they are: {0} %s"
     add_fault(client, {"error": {"code": 1, "message": message, "type": "GraphMethodException"}})

@@ -138,6 +138,9 @@ def test_listing_and_describing_namespaces(client: TestClient) -> None:
     [
         ("PUT", "/_emulator/namespaces/bad%20name", SCENARIO_TEXT, 400, "namespace name"),
         ("PUT", "/_emulator/namespaces/" + "x" * 65, SCENARIO_TEXT, 400, "namespace name"),
+        ("PUT", "/_emulator/namespaces/%2E", SCENARIO_TEXT, 400, "namespace name"),
+        ("PUT", "/_emulator/namespaces/%2E%2E", SCENARIO_TEXT, 400, "namespace name"),
+        ("PUT", "/_emulator/namespaces/.hidden", SCENARIO_TEXT, 400, "namespace name"),
         ("PUT", "/_emulator/namespaces/w9", "pages: [", 400, "invalid scenario"),
         ("PUT", "/_emulator/namespaces/w9", "version: 1\nbogus: 1\n", 400, "invalid scenario"),
         ("DELETE", "/_emulator/namespaces/nope", "", 404, "no namespace"),
@@ -236,3 +239,38 @@ def test_four_parallel_workers_share_one_server_without_leaking(live: str) -> No
     assert httpx.get(f"{live}/_emulator/messages").json()["data"] == []
     listed = httpx.get(f"{live}/_emulator/namespaces").json()["data"]
     assert [item["name"] for item in listed] == ["default"]
+
+
+def test_a_batch_entry_with_its_own_token_runs_in_that_tokens_namespace(client: TestClient) -> None:
+    import json
+
+    put(client, "w1", scenario_for("W1"))
+    entries = [
+        {"method": "POST", "relative_url": "v21.0/me/messages", "body": _form(IN_WINDOW, "own")},
+        {
+            "method": "POST",
+            "relative_url": "v21.0/me/messages?access_token=W1_PAGE_TOKEN",
+            "body": _form(IN_WINDOW, "w1"),
+        },
+    ]
+    answer = client.post(
+        "/v21.0/", data={"batch": json.dumps(entries), "access_token": "PAGE_TOKEN"}
+    )
+    assert [entry["code"] for entry in answer.json()] == [200, 200], answer.text
+    texts = [e["message"]["text"] for e in client.get("/_emulator/messages").json()["data"]]
+    assert texts == ["own"]
+    in_w1 = client.get("/_emulator/namespaces/w1/messages").json()["data"]
+    assert [e["message"]["text"] for e in in_w1] == ["w1"]
+    assert client.get("/_emulator/namespaces/w1/requests").json()["data"][0]["in_batch"]
+
+
+def _form(psid: str, text: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(
+        {
+            "recipient": f'{{"id":"{psid}"}}',
+            "messaging_type": "RESPONSE",
+            "message": f'{{"text":"{text}"}}',
+        }
+    )

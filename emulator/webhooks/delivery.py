@@ -10,6 +10,7 @@ surface: deliveries run as tasks on the server's event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import secrets
@@ -44,11 +45,15 @@ class Webhooks:
         self._workers: dict[Conversation, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending = 0  # jobs queued and not yet done, bounded by world.max_records
+        self._closed = False  # a deleted namespace delivers nothing more
         world.listeners.append(self._on_event)
 
     # --- what happens in the world ---------------------------------------------------
 
     def _on_event(self, kind: str, payload: dict[str, Any]) -> None:
+        if self._closed:
+            return
         if kind == "reset":  # also after a scenario PUT: verify the (new) webhook again
             self._forget()
             if self.world.scenario.webhook is not None and _loop_running():
@@ -137,9 +142,14 @@ class Webhooks:
         if not _loop_running():  # no server loop (a synchronous caller): keep the record only
             record["status"] = "not_sent"
             return
+        if self._pending >= self.world.max_records:  # a dead bot must not grow memory
+            record["status"] = "dropped"
+            record["error"] = f"more than {self.world.max_records} deliveries waiting"
+            return
         key = (page_id, psid)
         queue = self._queues.setdefault(key, asyncio.Queue())
         queue.put_nowait((record, body, headers))
+        self._pending += 1
         worker = self._workers.get(key)
         if worker is None or worker.done():
             self._workers[key] = asyncio.create_task(self._work(queue))
@@ -148,7 +158,10 @@ class Webhooks:
         """One worker per conversation: events reach the bot in the order they happened."""
         while not queue.empty():
             record, body, headers = queue.get_nowait()
-            await self._deliver(record, body, headers)
+            try:
+                await self._deliver(record, body, headers)
+            finally:
+                self._pending -= 1
         for key in [k for k, q in self._queues.items() if q is queue]:
             self._queues.pop(key, None)
             self._workers.pop(key, None)
@@ -271,20 +284,31 @@ class Webhooks:
             worker.cancel()
         self._workers.clear()
         self._queues.clear()
+        self._pending = 0
         self.deliveries = deque(maxlen=self.world.max_records)
         self.stamps = events.Timestamps()
 
     def _spawn(self, work: Any) -> None:
+        if self._closed:
+            work.close()  # the coroutine is never run
+            return
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def start(self) -> None:
         """At server start: the handshake, in the background (health never waits for it)."""
+        self._closed = False  # an app may be started again after a stop (lifespans in tests)
+        if self._on_event not in self.world.listeners:
+            self.world.listeners.append(self._on_event)
         if self.world.scenario.webhook is not None:
             self._spawn(self.verify())
 
     async def close(self) -> None:
+        """At server stop or namespace removal: nothing more is delivered."""
+        self._closed = True
+        with contextlib.suppress(ValueError):
+            self.world.listeners.remove(self._on_event)
         for task in [*self._workers.values(), *self._tasks]:
             task.cancel()
         if self._client is not None:
