@@ -136,6 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # imported here, as the scenario code: `ready` and `--version` stay fast
 
     from emulator.app import create_app
+    from emulator.serving import EmulatorServer
 
     try:
         app = create_app(scenario, max_records=int(records_text), state=store)
@@ -164,7 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, log_config=None, log_level="warning", access_log=False, lifespan="on"
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    EmulatorServer(config).run(sockets=[sock])
     return 0
 
 

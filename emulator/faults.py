@@ -127,11 +127,10 @@ def send_kinds(request: SendRequest) -> tuple[str, ...]:
     ("template", "generic"), ("sender_action", "typing_on")."""
     if request.sender_action is not None:
         return ("sender_action", request.sender_action)
-    attachment = (request.message or {}).get("attachment")
-    if isinstance(attachment, dict):
-        kind = str(attachment.get("type", "")).lower()
-        if kind == "template":
-            return ("template", request.template_type or "")
+    kind = request.attachment_type
+    if kind == "template":
+        return ("template", request.template_type or "")
+    if kind is not None:
         return ("attachment", kind)
     return ("text",)
 

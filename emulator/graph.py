@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -65,7 +66,8 @@ class GraphEndpoint:
         method: str = scope["method"]
         path: str = scope["path"]
         headers = _Headers(scope)
-        call: dict[str, Any] = {"method": method, "path": path}
+        # `started`: the journal's duration_ms counts from here
+        call: dict[str, Any] = {"method": method, "path": path, "started": time.perf_counter()}
         version = limits.LATEST_VERSION
         world = self.world
         try:
@@ -115,7 +117,7 @@ class GraphEndpoint:
         """Everything after the body is read; synchronous, so state changes are atomic."""
         if node is None:
             if method == "POST" and "batch" in params.values:
-                return self._batch(world, params, version, now)
+                return self._batch(world, params, version, now, call["started"])
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         grant = authenticate(params.token, node, world.grants, now)
         app = world.scenario.app
@@ -150,7 +152,7 @@ class GraphEndpoint:
         return handler(EdgeCall(world, method, version, params, grant, page, now, call["at"], call))
 
     def _batch(
-        self, world: World, params: GraphParams, version: str, now: datetime
+        self, world: World, params: GraphParams, version: str, now: datetime, started: float
     ) -> list[dict[str, Any]]:
         """Each request of a batch is answered (and journaled) as if sent alone; the batch's
         token serves entries that carry none."""
@@ -165,6 +167,7 @@ class GraphEndpoint:
                 "params": sub,
                 "at": format_instant(now),
                 "batch": True,
+                "started": started,  # the batch's: its entries are answered together
             }
             served = version
             entry_world = world
@@ -226,6 +229,7 @@ class GraphEndpoint:
             "json_path": error.path if error else None,
             "notes": notes,
             "in_batch": call.get("batch", False),
+            "duration_ms": round((time.perf_counter() - call["started"]) * 1000, 3),
         }
         if "fault" in call:  # an injected fault decided (or delayed) this answer
             entry["fault"] = call["fault"]

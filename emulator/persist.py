@@ -16,10 +16,10 @@ Three parts:
 What is kept: the clock (a frozen clock's instant; a real-time clock's offset from real time,
 so a clock moved forward stays moved), the people (last message, blocked, people added by
 the control API), user refs, comments and posts (replied, author, created), token expiries,
-saved attachments with their bytes, each page's Messenger Profile, the outbox, the journal and
-the sequence counters. Times resolved from relative scenario times (`-1h`) are kept as the
-instants they were, so a person's window goes on closing while the emulator is off. Webhook
-deliveries are not kept.
+saved attachments with their bytes, each page's Messenger Profile, the outbox, the journal, the
+person's actions (the inbox, for the web UI's conversations) and the sequence counters. Times
+resolved from relative scenario times (`-1h`) are kept as the instants they were, so a person's
+window goes on closing while the emulator is off. Webhook deliveries are not kept.
 """
 
 from __future__ import annotations
@@ -122,9 +122,12 @@ def snapshot(world: World) -> dict[str, Any]:
         "grants": {token: _iso(grant.expires) for token, grant in world.grants.items()},
         "outbox": list(world.outbox),
         "journal": list(world.journal),
+        "inbox": list(world.inbox),
         "counters": {
             "send": world.outbox[-1]["seq"] + 1 if world.outbox else 1,
             "request": world.journal[-1]["id"] + 1 if world.journal else 1,
+            "inbox": world.inbox[-1]["seq"] + 1 if world.inbox else 1,
+            "order": _counter_value(world._order),
             "ids": _counter_value(world.ids._counter),
         },
     }
@@ -207,8 +210,14 @@ def _apply(world: World, saved: dict[str, Any]) -> RestoreResult:
     }
     outbox = _records(saved["outbox"], "seq")
     journal = _records(saved["journal"], "id")
+    inbox = _records(saved.get("inbox", []), "seq")  # absent from files saved before the UI
     counters = saved["counters"]
     send_next, request_next = int(counters["send"]), int(counters["request"])
+    inbox_next = int(counters.get("inbox") or (inbox[-1]["seq"] + 1 if inbox else 1))
+    order_next = int(
+        counters.get("order")
+        or 1 + max((item.get("order", 0) for item in (*outbox, *journal, *inbox)), default=0)
+    )
     ids_next = counters.get("ids")
     if frozen_now is not None and frozen_now.tzinfo is None:
         raise ValueError("the saved clock has no UTC offset")
@@ -231,8 +240,12 @@ def _apply(world: World, saved: dict[str, Any]) -> RestoreResult:
     world.outbox.extend(outbox)
     world.journal.clear()
     world.journal.extend(journal)
+    world.inbox.clear()
+    world.inbox.extend(inbox)
     world._send_seq = itertools.count(send_next)
     world._request_seq = itertools.count(request_next)
+    world._inbox_seq = itertools.count(inbox_next)
+    world._order = itertools.count(order_next)
     if isinstance(ids_next, int):  # numeric ids (attachments) go on from where they were
         world.ids._counter = itertools.count(max(ids_next, _counter_value(world.ids._counter) or 1))
     uploads = sum(len(items) for items in attachments.values())
@@ -286,7 +299,9 @@ def _counter_value(counter: object) -> int | None:
 
 
 # The records, by kind: where the world keeps them and which field numbers them.
-RECORDS = {"outbox": "seq", "journal": "id"}
+RECORDS = {"outbox": "seq", "journal": "id", "inbox": "seq"}
+# ... and the snapshot counter that numbers the next one
+RECORD_COUNTERS = {"outbox": "send", "journal": "request", "inbox": "inbox"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,9 +469,7 @@ class StateStore:
             start = after.get(kind, 0) if after is not None else 0
             records[kind] = [(entry[key], _dumps(entry)) for entry in entries if entry[key] > start]
             keep_from[kind] = (
-                entries[0][key]
-                if entries
-                else snapshot_["counters"]["send" if kind == "outbox" else "request"]
+                entries[0][key] if entries else snapshot_["counters"][RECORD_COUNTERS[kind]]
             )
         core = {k: v for k, v in snapshot_.items() if k not in RECORDS}
         text = _dumps({**core, "pages": pages})
@@ -567,18 +580,17 @@ class Persistence:
         else:
             result = restore(self.world, saved)
             if result:  # the file holds what the world now holds: later saves add to it
-                kept = {"outbox": self.world.outbox, "journal": self.world.journal}
+                kept = zip(RECORDS, self._records(), strict=True)
                 self._written_up_to(
-                    {
-                        kind: records[-1][RECORDS[kind]] if records else 0
-                        for kind, records in kept.items()
-                    },
+                    {kind: records[-1][RECORDS[kind]] if records else 0 for kind, records in kept},
                     self._resets,
                 )
         self._seen = self._fingerprint()
         return result
 
     def _on_event(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "webhook":  # deliveries are not kept: nothing to save
+            return
         self._dirty = True
         if event == "reset":  # new outbox and journal, numbered from 1 again
             self._resets += 1
@@ -651,7 +663,7 @@ class Persistence:
         return encoded, newest, self._resets
 
     def _records(self) -> tuple[Any, ...]:
-        return (self.world.outbox, self.world.journal)
+        return (self.world.outbox, self.world.journal, self.world.inbox)  # RECORDS' order
 
     def _written_up_to(self, newest: dict[str, int], resets: int) -> None:
         if resets == self._resets:  # else a reset came meanwhile: the next save writes all

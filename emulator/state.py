@@ -127,9 +127,14 @@ class World:
     # load test stays within bounded memory
     outbox: deque[dict[str, Any]] = field(init=False)
     journal: deque[dict[str, Any]] = field(init=False)
+    inbox: deque[dict[str, Any]] = field(init=False)  # what the person did (person_acts)
     max_records: int = limits.DEFAULT_MAX_RECORDS
     _send_seq: Iterator[int] = field(init=False)
     _request_seq: Iterator[int] = field(init=False)
+    _inbox_seq: Iterator[int] = field(init=False)
+    # one counter across outbox, inbox and journal ("order" on each entry): what happened at
+    # the same frozen instant keeps its real order
+    _order: Iterator[int] = field(init=False)
     ids: IdFactory = field(default_factory=IdFactory)
     listeners: list[Listener] = field(default_factory=list)
     # Records live until reset; re-scanning them makes every full garbage collection slower
@@ -168,8 +173,11 @@ class World:
         self.rates = rates
         self.outbox = deque(maxlen=self.max_records)
         self.journal = deque(maxlen=self.max_records)
+        self.inbox = deque(maxlen=self.max_records)
         self._send_seq = itertools.count(1)
         self._request_seq = itertools.count(1)
+        self._inbox_seq = itertools.count(1)
+        self._order = itertools.count(1)
 
     def _page(self, spec: PageSpec, base: datetime) -> PageState:
         people = {
@@ -213,7 +221,9 @@ class World:
         self.emit("reset", {})
 
     def emit(self, event: str, payload: dict[str, Any]) -> None:
-        """Tell listeners (webhook delivery, UI) what happened; they must not raise."""
+        """Tell listeners (webhook delivery, persistence, the UI's event stream) what happened:
+        reset, send, inbound, request, clock, webhook (others may come: ignore unknown kinds).
+        Listeners must not raise, and run on every Graph call: they return fast."""
         for listener in self.listeners:
             listener(event, payload)
 
@@ -222,15 +232,18 @@ class World:
     def record_send(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Keep an accepted send (message or sender action) in the outbox."""
         entry["seq"] = next(self._send_seq)
+        entry["order"] = next(self._order)
         self.outbox.append(entry)
         self.emit("send", entry)
         return entry
 
     def record_request(self, entry: dict[str, Any]) -> None:
         entry["id"] = number = next(self._request_seq)
+        entry["order"] = next(self._order)
         self.journal.append(entry)
         if self.freeze_every and number % self.freeze_every == 0:
             gc.freeze()
+        self.emit("request", entry)
 
     def person_writes(self, page: PageState, psid: str, text: str) -> dict[str, Any]:
         """The person sends the page a text message now (see person_acts)."""
@@ -238,7 +251,8 @@ class World:
 
     def person_acts(self, page: PageState, psid: str, action: dict[str, Any]) -> dict[str, Any]:
         """The person acts now: a message, a postback tap or a reaction opens their window
-        (reads do not); an unknown person is added. Listeners get the "inbound" event."""
+        (reads do not); an unknown person is added. The event is kept in the inbox and
+        listeners get it ("inbound")."""
         now = self.clock.now()
         person = page.people.get(psid)
         added = person is None
@@ -246,6 +260,8 @@ class World:
             person = Person(psid, None, None, None, False)
             page.people[psid] = person
         if action["kind"] != "read":
+            if self.rates is not None:  # before last_message is set: a first write engages
+                self.rates.before_write(page, person)
             person.last_message = now
         event = {
             **action,
@@ -259,6 +275,9 @@ class World:
             "psid": psid,
             "timestamp": format_instant(now),
             "added": added,
+            "seq": next(self._inbox_seq),
+            "order": next(self._order),
         }
+        self.inbox.append(event)
         self.emit("inbound", event)
         return event

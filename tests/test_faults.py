@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from conftest import (
     BLOCKED,
@@ -23,12 +25,15 @@ from conftest import (
     send,
     text_to,
 )
+from pydantic import ValidationError
 from samples import sample
 from starlette.testclient import TestClient
 
-from emulator.faults import HTML_BODY
+from emulator.faults import HTML_BODY, build, send_kinds
+from emulator.ratelimit import is_media
+from emulator.rules.request import Recipient, SendRequest
 from emulator.scenario.load import ScenarioError, load_text
-from emulator.scenario.model import Scenario
+from emulator.scenario.model import LATENCY_PATTERN, FaultSpec, Scenario
 
 FAULTS = "/_emulator/faults"
 OTHER_PAGE_USER = "2100000000000001"
@@ -552,3 +557,81 @@ def test_check_validates_faults(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().err.strip() == (
         f"{bad}: faults[0].probability (line 5): Input should be greater than 0 (got 0)"
     )
+
+
+LATENCY_FORMS = [
+    # (text, well-formed): the scenario validator and the JSON Schema's pattern agree
+    ("250ms", True),
+    ("2s", True),
+    ("30s", True),
+    ("0m20s", True),  # units combine, as in every duration
+    ("0h0m1s", True),
+    (" 2s ", True),  # whitespace around is dropped
+    ("\t2s\n", True),
+    ("0ms", True),
+    ("1s250ms", False),  # ms does not combine
+    ("2 s", False),
+    ("2S", False),
+    ("2", False),
+    ("1.5s", False),
+    ("+2s", False),
+    ("ms", False),
+    ("", False),
+    ("\u0663s", False),  # ARABIC-INDIC DIGIT THREE: ASCII digits only
+    ("\u20032s", False),  # an em space: ASCII whitespace only
+    ("\x1c2s", False),
+    ("1234567890ms", False),  # at most 9 digits of ms, 12 of a unit, in both
+    ("1234567890123s", False),
+]
+
+
+@pytest.mark.parametrize(("text", "well_formed"), LATENCY_FORMS)
+def test_the_schema_and_the_validator_agree_on_latencies(text: str, well_formed: bool) -> None:
+    schema = Scenario.model_json_schema()
+    [latency, _] = schema["$defs"]["FaultSpec"]["properties"]["latency"]["anyOf"]
+    assert latency["pattern"] == LATENCY_PATTERN
+    matches = jsonschema.Draft202012Validator(latency).is_valid(text)
+    assert matches is well_formed
+    assert (re.search(LATENCY_PATTERN, text) is not None) is well_formed
+    if well_formed:
+        assert FaultSpec.model_validate({"latency": text}).latency == text.strip()
+    else:
+        with pytest.raises(ValidationError, match="not a latency"):
+            FaultSpec.model_validate({"latency": text})
+
+
+def test_a_latency_is_kept_without_the_whitespace_around_it() -> None:
+    spec = FaultSpec.model_validate({"latency": " 0m20s\n"})
+    assert spec.latency == "0m20s"
+    assert build("f1", spec, "scenario").delay == 20.0
+
+
+@pytest.mark.parametrize(
+    ("message", "sender_action", "attachment_type", "kinds"),
+    [
+        ({"text": "hi"}, None, None, ("text",)),
+        (None, "typing_on", None, ("sender_action", "typing_on")),
+        ({"attachment": {"type": "image", "payload": {}}}, None, "image", ("attachment", "image")),
+        ({"attachment": {"type": "AUDIO"}}, None, "audio", ("attachment", "audio")),
+        ({"attachment": {"type": "template"}}, None, "template", ("template", "generic")),
+        ({"attachment": "image"}, None, None, ("text",)),  # not an object: no attachment
+    ],
+)
+def test_a_sends_attachment_type_and_kinds(
+    message: dict[str, Any] | None,
+    sender_action: str | None,
+    attachment_type: str | None,
+    kinds: tuple[str, ...],
+) -> None:
+    request = SendRequest(
+        Recipient("id", IN_WINDOW, {"id": IN_WINDOW}),
+        "RESPONSE",
+        None,
+        "REGULAR",
+        message,
+        sender_action,
+        template_type="generic" if attachment_type == "template" else None,
+    )
+    assert request.attachment_type == attachment_type
+    assert send_kinds(request) == kinds
+    assert is_media(request) is (attachment_type == "audio")

@@ -25,7 +25,9 @@ from conftest import (
 from samples import sample
 from starlette.testclient import TestClient
 
+from emulator import ratelimit
 from emulator.scenario.load import ScenarioError, load_text
+from emulator.state import PageState, World
 
 BUC = "x-business-use-case-usage"
 APP = "x-app-usage"
@@ -316,3 +318,104 @@ def test_an_empty_rate_limits_section_turns_on_the_documented_defaults() -> None
         10,
         200,
     )
+
+
+def test_a_get_on_the_edge_carries_the_headers_too() -> None:
+    with limited(daily_per_engaged_user=10) as client:
+        assert send(client, text_to(IN_WINDOW)).status_code == 200
+        read = client.get("/v21.0/me/messages", params={"access_token": "PAGE_TOKEN"})
+        assert read.status_code == 400
+        assert buc(read)["call_count"] == 3
+        assert json.loads(read.headers[APP])["call_count"] == 3
+        assert usage(client)["last_24h"] == 1  # not counted
+
+
+def world_of(client: TestClient) -> World:
+    world: World = client.app.state.world  # type: ignore[attr-defined]
+    return world
+
+
+def test_engaged_users_are_counted_again_only_when_the_people_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scans: list[str] = []
+    count = ratelimit.engaged_users
+
+    def counted(page: PageState) -> int:
+        scans.append(page.id)
+        return count(page)
+
+    monkeypatch.setattr(ratelimit, "engaged_users", counted)
+    with limited(daily_per_engaged_user=1) as client:
+        for _ in range(ENGAGED):
+            assert send(client, text_to(IN_WINDOW)).status_code == 200
+        assert graph_error(send(client, text_to(IN_WINDOW)))["code"] == 80006
+        assert scans == [PAGE]  # once, not once (or seven times) per call
+        # a person who wrote before writes again: still the same engaged users
+        write = f"/_emulator/pages/{PAGE}/users/{IN_WINDOW}/messages"
+        assert client.post(write, json={"text": "again"}).status_code == 200
+        assert graph_error(send(client, text_to(IN_WINDOW)))["code"] == 80006
+        assert scans == [PAGE]
+        # Alan's first message: counted again, once
+        write = f"/_emulator/pages/{PAGE}/users/{NEVER_WROTE}/messages"
+        assert client.post(write, json={"text": "hi"}).status_code == 200
+        assert send(client, text_to(NEVER_WROTE)).status_code == 200
+        assert graph_error(send(client, text_to(NEVER_WROTE)))["code"] == 80006
+        assert scans == [PAGE, PAGE]
+        # a new person (through the control API) who writes: one more
+        write = f"/_emulator/pages/{PAGE}/users/2000000000000099/messages"
+        assert client.post(write, json={"text": "new here"}).status_code == 201  # added
+        assert usage(client)["engaged_users"] == ENGAGED + 2
+        # people replaced whole (as restoring saved state does): counted afresh
+        page = world_of(client).pages[PAGE]
+        page.people = {psid: p for psid, p in page.people.items() if psid != IN_WINDOW}
+        assert usage(client)["engaged_users"] == ENGAGED + 1
+
+
+def buckets(client: TestClient) -> int:
+    rates = world_of(client).rates
+    assert rates is not None
+    return rates.kept()
+
+
+def test_the_windows_keep_counts_per_tick_not_one_entry_per_call() -> None:
+    with limited(per_second=1000, daily_per_engaged_user=1000) as client:
+        for _ in range(200):  # the clock is frozen: one millisecond, one second
+            assert send(client, text_to(IN_WINDOW)).status_code == 200
+        assert buckets(client) == 2  # per-second window and day window: one bucket each
+        assert usage(client)["last_24h"] == 200
+        for _ in range(3):  # three more milliseconds in the same second
+            advance_ms(client, 1)
+            assert send(client, text_to(IN_WINDOW)).status_code == 200
+        assert buckets(client) == 4 + 1
+        assert (usage(client)["last_second"], usage(client)["last_24h"]) == (203, 203)
+        write = f"/_emulator/pages/{PAGE}/users/{IN_WINDOW}/messages"
+        for _ in range(30):  # 30 more sends, an hour apart: the first day's ones leave
+            advance(client, "1h")
+            assert client.post(write, json={"text": "still there?"}).status_code == 200
+            assert send(client, text_to(IN_WINDOW)).status_code == 200
+        assert usage(client)["last_24h"] == 24
+        assert usage(client)["last_second"] == 1
+        assert buckets(client) == 1 + 24  # the last second's send; one a second for the day
+
+
+def advance_ms(client: TestClient, milliseconds: int) -> None:
+    now = datetime.fromisoformat(client.get("/_emulator/clock").json()["now"])
+    later = (now + timedelta(milliseconds=milliseconds)).isoformat()
+    assert client.post("/_emulator/clock", json={"set": later}).status_code == 200
+
+
+def test_a_call_leaves_the_windows_with_its_tick() -> None:
+    with limited(per_second=1, daily_per_engaged_user=1) as client:
+        advance_ms(client, 500)  # 09:00:00.500
+        assert send(client, text_to(IN_WINDOW)).status_code == 200
+        advance_ms(client, 999)  # 09:00:01.499: still within the second
+        assert graph_error(send(client, text_to(IN_WINDOW)))["code"] == 613
+        advance_ms(client, 1)  # 09:00:01.500
+        assert usage(client)["last_second"] == 0
+        # the day counts per second: the call is in the 09:00:00 bucket, which leaves the
+        # 24-hour window at 09:00:00 the next day (half a second before the call's own time)
+        client.post("/_emulator/clock", json={"set": "2026-01-06T08:59:59.999+00:00"})
+        assert usage(client)["last_24h"] == 1
+        client.post("/_emulator/clock", json={"set": "2026-01-06T09:00:00+00:00"})
+        assert usage(client)["last_24h"] == 0

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from emulator import __version__
 from emulator.control import faults as fault_control  # a module: it uses ours too
+from emulator.control import ui  # a module too: the web UI's files and endpoints
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
@@ -192,7 +193,10 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                     world.clock.set(parse_instant(value))
             except ValueError as exc:
                 raise ControlError(400, str(exc)) from None
-        return {"now": format_instant(world.clock.now()), "frozen": world.clock.frozen}
+        shown = {"now": format_instant(world.clock.now()), "frozen": world.clock.frozen}
+        if request.method == "POST":
+            world.emit("clock", shown)  # the UI's live view follows the clock
+        return shown
 
     async def person_writes(request: Request) -> JSONResponse:
         page_id = request.path_params["page_id"]
@@ -282,4 +286,5 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
         Route("/rules", endpoint(rules), methods=["GET"]),
         *fault_control.fault_routes(world),
+        *ui.ui_routes(world, namespace),
     ]

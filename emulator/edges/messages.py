@@ -14,14 +14,21 @@ from emulator.wire import catalog
 
 
 def messages(call: EdgeCall) -> dict[str, Any]:
+    rates = call.world.rates
+    if rates is None:
+        return _messages(call)
+    try:
+        return _messages(call)
+    finally:  # the usage headers, once, on every answer of this edge (refusals, GET too)
+        rates.headers(call.journal, call.page, call.now)
+
+
+def _messages(call: EdgeCall) -> dict[str, Any]:
     if call.method == "GET":
         raise catalog.READ_NOT_SUPPORTED(path="path")
     if call.method != "POST":
         raise catalog.METHOD_NOT_SUPPORTED(path="path", method=call.method.lower())
     world = call.world
-    rates = world.rates
-    if rates is not None:  # usage headers on every answer of this edge, refusals included
-        rates.headers(call.journal, call.page, call.now)
     behaviour = world.scenario.behaviour
     request = parse_send(
         call.params.values,
@@ -44,8 +51,8 @@ def messages(call: EdgeCall) -> dict[str, Any]:
     )
     # a send that would be accepted: the rate limits count it (or throttle it), then an
     # injected fault may fail or delay it (both off unless the scenario or control API asks)
-    if rates is not None:
-        rates.admit(call.journal, call.page, request, call.now)
+    if world.rates is not None:
+        world.rates.admit(call.page, request, call.now)
     if world.faults:
         world.faults.apply(call.journal, call.page.id, request, target.recipient_id)
     return accept(call, request, target)
@@ -53,13 +60,12 @@ def messages(call: EdgeCall) -> dict[str, Any]:
 
 def save_sent_attachment(call: EdgeCall, request: SendRequest) -> str:
     """`is_reusable: true` on a send saves the asset for this page and answers its id."""
-    message = request.message or {}
-    attachment = message.get("attachment") or {}
+    attachment = (request.message or {}).get("attachment") or {}
     payload = attachment.get("payload") or {}
     url = payload.get("url")
     saved = save_attachment(
         call,
-        str(attachment.get("type", "")).lower(),
+        request.attachment_type or "",
         url if isinstance(url, str) else None,
         uploaded_file(call.params),  # upload-and-send keeps the uploaded bytes
         origin="send",

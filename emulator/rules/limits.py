@@ -180,3 +180,8 @@ RATE_MEDIA_TYPES = frozenset({"audio", "video"})
 # fault injection (scenario `faults:`, /_emulator/faults): emulator bounds
 FAULTS_MAX = 100  # faults active at once
 FAULT_LATENCY_MAX = timedelta(seconds=30)
+
+# the web UI's live event stream (GET /_emulator/events, Server-Sent Events)
+EVENTS_QUEUE_MAX = 1000  # events waiting per subscriber; beyond, it gets `overflow` and ends
+EVENTS_PING_SECONDS = 15.0  # a `: ping` comment while nothing happens (proxies, dead clients)
+EVENTS_SUBSCRIBERS_MAX = 100  # open streams per namespace; more are refused (503)

@@ -36,3 +36,12 @@ class SendRequest:
     @property
     def is_sender_action(self) -> bool:
         return self.sender_action is not None
+
+    @property
+    def attachment_type(self) -> str | None:
+        """`message.attachment.type` lower-cased (image, audio, video, file, template...), or
+        None for a send without an attachment (text, sender actions)."""
+        attachment = (self.message or {}).get("attachment")
+        if not isinstance(attachment, dict):
+            return None
+        return str(attachment.get("type", "")).lower()

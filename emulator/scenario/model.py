@@ -264,14 +264,22 @@ FAULT_KINDS = (
     "sender_action",
     *sorted(limits.SENDER_ACTIONS),
 )
-_LATENCY_MS = re.compile(r"(\d{1,9})ms")
+# a latency: `250ms`, or a duration (`2s`; units may combine, `0m20s`), in ASCII digits,
+# with ASCII whitespace around it at most; the validator and the JSON Schema say the same
+_LATENCY_SPACE = " \t\n\r\f\v"
+_LATENCY_FORM = r"[0-9]{1,9}ms|([0-9]{1,12}[smhdw])+"
+_LATENCY = re.compile(_LATENCY_FORM)
+_LATENCY_MS = re.compile(r"([0-9]{1,9})ms")
+LATENCY_PATTERN = rf"^[ \t\n\r\f\v]*({_LATENCY_FORM})[ \t\n\r\f\v]*$"
 
 
 def latency_seconds(text: str) -> float:
     """`250ms`, `2s`, `1m`: a fault's latency in seconds, at most FAULT_LATENCY_MAX."""
-    text = text.strip()
+    text = text.strip(_LATENCY_SPACE)
     millis = _LATENCY_MS.fullmatch(text)
     try:
+        if not _LATENCY.fullmatch(text):
+            raise ValueError(text)
         seconds = int(millis.group(1)) / 1000 if millis else parse_duration(text).total_seconds()
     except ValueError:
         raise ValueError(f"not a latency: {text!r} (expected e.g. 250ms, 2s)") from None
@@ -284,7 +292,7 @@ def latency_seconds(text: str) -> float:
 def _latency(value: Any) -> Any:
     if isinstance(value, str):
         latency_seconds(value)
-        return value.strip()
+        return value.strip(_LATENCY_SPACE)
     return value
 
 
@@ -306,8 +314,9 @@ Latency = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "description": "a delay before the answer, at most 30s: 250ms, 2s",
-            "pattern": r"^\d+(ms|[smhdw])$",
+            "description": "a delay before the answer, at most 30s: 250ms, 2s (units may "
+            "combine: 0m20s)",
+            "pattern": LATENCY_PATTERN,
         }
     ),
 ]

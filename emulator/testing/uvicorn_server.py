@@ -1,14 +1,15 @@
-"""uvicorn's server, stopped at once from another thread (its main loop looks every 0.1 s)."""
+"""The emulator's server, stopped at once from another thread (uvicorn's main loop looks
+every 0.1 s); open event streams end as it shuts down (see emulator/serving.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
-import uvicorn
+from emulator.serving import EmulatorServer
 
 
-class StoppableServer(uvicorn.Server):
+class StoppableServer(EmulatorServer):
     _exit: asyncio.Event | None = None
     _exit_loop: asyncio.AbstractEventLoop | None = None
 

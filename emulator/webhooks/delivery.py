@@ -141,10 +141,12 @@ class Webhooks:
         self.deliveries.append(record)
         if not _loop_running():  # no server loop (a synchronous caller): keep the record only
             record["status"] = "not_sent"
+            self._changed(record)
             return
         if self._pending >= self.world.max_records:  # a dead bot must not grow memory
             record["status"] = "dropped"
             record["error"] = f"more than {self.world.max_records} deliveries waiting"
+            self._changed(record)
             return
         key = (page_id, psid)
         queue = self._queues.setdefault(key, asyncio.Queue())
@@ -153,6 +155,7 @@ class Webhooks:
         worker = self._workers.get(key)
         if worker is None or worker.done():
             self._workers[key] = asyncio.create_task(self._work(queue))
+        self._changed(record)
 
     async def _work(self, queue: asyncio.Queue[Job]) -> None:
         """One worker per conversation: events reach the bot in the order they happened."""
@@ -170,6 +173,7 @@ class Webhooks:
         for attempt in range(1, limits.WEBHOOK_MAX_ATTEMPTS + 1):
             if not self._current(record["url"]):
                 record["status"] = "dropped"  # the webhook was removed or moved meanwhile
+                self._changed(record)
                 return
             started = time.perf_counter()
             status, error = None, None
@@ -190,6 +194,7 @@ class Webhooks:
             )
             if status is not None and 200 <= status < 300:
                 record["status"] = "delivered"
+                self._changed(record)
                 log.info(
                     "webhook %s -> %s %d in %.1f ms",
                     record["field"],
@@ -206,8 +211,15 @@ class Webhooks:
                 error or status,
             )
             if attempt < limits.WEBHOOK_MAX_ATTEMPTS:
+                self._changed(record)
                 await asyncio.sleep(limits.WEBHOOK_BACKOFF_SECONDS * 2 ** (attempt - 1))
         record["status"] = "failed"
+        self._changed(record)
+
+    def _changed(self, record: dict[str, Any]) -> None:
+        """A delivery record was made, or an attempt ended: the world tells its listeners (the
+        UI's live view). Once per attempt, with the record's status after it."""
+        self.world.emit("webhook", record)
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> tuple[int, bytes]:
         """One exchange with the bot, bounded as a whole in time and in what is read back."""

@@ -1,0 +1,329 @@
+// The conversation log: what the person did, what the page sent and what Graph refused, as
+// Messenger shows it. Rows are built once per item (keyed) and reused, so a re-fetch after each
+// event moves no bubble and loses no focus; what depends on later items (reactions, the active
+// quick replies, "Seen" marks, typing) is updated on each render.
+
+import { h, icon, ICONS, str, obj, arr, linkify, clockTime, dayKey, dayLabel, prettyJson } from "./dom.js";
+import { renderMessage, renderInbound, renderQuickReplies, reactionEmoji } from "./render.js";
+
+/**
+ * els: {log, scroll, typing, empty}. ctx: {act(action, what) -> Promise (the person acts),
+ * resolveAttachment(id) -> Promise<{src, url}>, focusFallback: where focus goes when a focused
+ * chip goes away}. Returns {render(items), clear(text), pin()}.
+ */
+export function createConversationLog(els, ctx) {
+  const rowCache = new Map(); // key -> {node, decorate(facts, index)}
+  let fresh = true; // nothing rendered since the last clear
+  // The log stays pinned to its newest message until the user scrolls up (and again once they
+  // scroll back down): bubbles laid out late (images, off-screen rows) do not move it.
+  let pinned = true;
+
+  function scrollToBottom() {
+    els.scroll.scrollTop = els.scroll.scrollHeight;
+  }
+
+  els.scroll.addEventListener("scroll", () => {
+    pinned = els.scroll.scrollHeight - els.scroll.scrollTop - els.scroll.clientHeight < 80;
+  }, { passive: true });
+
+  new ResizeObserver(() => {
+    if (pinned) scrollToBottom();
+  }).observe(els.log);
+
+  function clear(text) {
+    rowCache.clear();
+    fresh = true;
+    els.log.replaceChildren();
+    els.typing.hidden = true;
+    els.empty.hidden = false;
+    els.empty.textContent = text;
+  }
+
+  /** After the person acted: show the newest messages. */
+  function pin() {
+    pinned = true;
+    scrollToBottom();
+  }
+
+  function render(items) {
+    const first = fresh; // a conversation just opened: its history is not news
+    fresh = false;
+    if (first) els.log.setAttribute("aria-live", "off");
+    const facts = analyse(items);
+    const wanted = [];
+    let day = null;
+    items.forEach((item, index) => {
+      if (!isBubble(item)) return;
+      const key = itemKey(item);
+      const itemDay = dayKey(item.at);
+      if (itemDay && itemDay !== day) {
+        day = itemDay;
+        wanted.push(cachedRow(`day:${itemDay}`, () => ({
+          node: h("li", { class: "day-separator", "data-testid": "day-separator" }, h("span", {}, dayLabel(item.at))),
+        })));
+      }
+      const row = cachedRow(key, () => buildRow(item, ctx));
+      row.decorate?.(facts, index);
+      wanted.push(row);
+      if (index === facts.seenByPage) wanted.push(seenRow("page"));
+      if (index === facts.seenByPerson) wanted.push(seenRow("person"));
+    });
+    // reconcile the list with the wanted rows, moving as few nodes as possible
+    const keep = new Set(wanted.map((row) => row.node));
+    for (const child of [...els.log.children]) if (!keep.has(child)) child.remove();
+    let previous = null;
+    for (const row of wanted) {
+      const expected = previous ? previous.nextSibling : els.log.firstChild;
+      if (expected !== row.node) els.log.insertBefore(row.node, expected);
+      previous = row.node;
+    }
+    for (const [key, row] of rowCache) if (!keep.has(row.node)) rowCache.delete(key);
+
+    els.empty.hidden = wanted.length > 0;
+    els.empty.textContent = "No messages yet. Write as the person below, or let the bot speak first.";
+    els.typing.hidden = !facts.typing;
+    if (first) pinned = true;
+    if (pinned) scrollToBottom();
+    if (first) requestAnimationFrame(() => els.log.setAttribute("aria-live", "polite"));
+  }
+
+  function cachedRow(key, build) {
+    let row = rowCache.get(key);
+    if (!row) {
+      row = build();
+      rowCache.set(key, row);
+    }
+    return row;
+  }
+
+  function seenRow(by) {
+    return cachedRow(`seen:${by}`, () => ({
+      node: h("li", { class: `seen by-${by}`, "data-testid": "read-mark", dataset: { by } },
+        by === "page" ? "Seen by the page" : "Seen"),
+    }));
+  }
+
+  return { render, clear, pin };
+}
+
+function buildRow(item, ctx) {
+  if (item.kind === "sent") return sentRow(item, ctx);
+  if (item.kind === "inbound") return inboundRow(item);
+  return rejectedRow(item, ctx);
+}
+
+function itemKey(item) {
+  const id = item.kind === "sent" ? item.entry?.message_id : item.kind === "inbound" ? item.event?.mid : item.request?.id;
+  return `${item.kind}:${item.seq}:${item.at}:${id ?? ""}`;
+}
+
+/** What later items say about earlier ones. */
+function analyse(items) {
+  const facts = {
+    reactions: new Map(), // mid -> {person: emoji, page: emoji}
+    latestPageMessage: -1, // quick replies work on the page's latest message only
+    typing: false,
+    seenByPage: -1, // index of the person's message the page marked seen
+    seenByPerson: -1, // index of the page's message the person read
+  };
+  let lastInbound = -1;
+  let lastSent = -1;
+  items.forEach((item, index) => {
+    if (item.kind === "sent") {
+      const entry = obj(item.entry);
+      const action = str(entry.sender_action).toLowerCase();
+      if (action === "typing_on") facts.typing = true;
+      else if (action === "typing_off") facts.typing = false;
+      else if (action === "mark_seen") facts.seenByPage = lastInbound;
+      else if (action === "react" || action === "unreact") {
+        const payload = obj(entry.payload);
+        const mid = str(payload.message_id);
+        const r = facts.reactions.get(mid) || {};
+        if (action === "react") r.page = reactionEmoji(payload.reaction, payload.emoji);
+        else delete r.page;
+        facts.reactions.set(mid, r);
+      } else if (entry.message) {
+        facts.typing = false;
+        facts.latestPageMessage = index;
+        lastSent = index;
+      }
+    } else if (item.kind === "inbound") {
+      const event = obj(item.event);
+      if (event.kind === "message" || event.kind === "postback") lastInbound = index;
+      else if (event.kind === "read") facts.seenByPerson = lastSent;
+      else if (event.kind === "reaction") {
+        const mid = str(event.mid);
+        const r = facts.reactions.get(mid) || {};
+        if (event.action === "unreact") delete r.person;
+        else r.person = reactionEmoji(event.reaction, event.emoji);
+        facts.reactions.set(mid, r);
+      }
+    }
+  });
+  return facts;
+}
+
+function isBubble(item) {
+  if (item.kind === "rejected") return true;
+  if (item.kind === "sent") return Boolean(item.entry?.message);
+  if (item.kind === "inbound") return item.event?.kind === "message" || item.event?.kind === "postback";
+  return false;
+}
+
+function meta(parts, title) {
+  return h("p", { class: "meta", title }, parts.filter(Boolean).join(" \u00b7 "));
+}
+
+function sentMeta(entry, at) {
+  const message = obj(entry.message);
+  return meta([
+    clockTime(at),
+    str(entry.messaging_type),
+    entry.tag ? `tag ${str(entry.tag)}` : "",
+    entry.notification_type && entry.notification_type !== "REGULAR" ? str(entry.notification_type).toLowerCase().replace("_", " ") : "",
+    entry.persona_id ? `persona ${str(entry.persona_id)}` : "",
+    entry.reply_to ? `reply to ${str(obj(entry.reply_to).mid)}` : "",
+    message.metadata ? `metadata \u201c${str(message.metadata)}\u201d` : "",
+  ], [str(entry.message_id), entry.api_version ? `Graph ${str(entry.api_version)}` : "", str(entry.notification_type)].filter(Boolean).join(" \u00b7 "));
+}
+
+function reactionBadges(container, reaction, label) {
+  const r = reaction || {};
+  const signature = `${r.person || ""}|${r.page || ""}`;
+  if (container.dataset.signature === signature) return;
+  container.dataset.signature = signature;
+  container.replaceChildren(...["person", "page"].filter((by) => r[by]).map((by) =>
+    h("span", { class: "reaction", "data-testid": "reaction", dataset: { by }, title: `${label(by)} reacted`, role: "img", "aria-label": `${label(by)} reacted ${r[by]}` }, r[by])));
+}
+
+function sentRow(item, { act, resolveAttachment, focusFallback }) {
+  const entry = obj(item.entry);
+  const message = obj(entry.message);
+  const mid = str(entry.message_id);
+  const rendered = renderMessage(message, {
+    interactive: true,
+    onPostback: (button) => act({ postback: str(button.payload) || str(button.title) }, `Postback \u201c${str(button.title)}\u201d`),
+    resolveAttachment,
+    attachmentId: entry.attachment_id,
+  });
+  const reactions = h("div", { class: "reactions" });
+  const replies = h("div", { class: "qr-slot" });
+  const reactButton = h("button", {
+    type: "button",
+    class: "react-button",
+    "data-testid": "react-button",
+    on: {
+      click: () => (reactButton.dataset.reacted === "true"
+        ? act({ unreact: { mid } }, "Unreact")
+        : act({ reaction: { mid, reaction: "love" } }, "Reaction")),
+    },
+  });
+  const node = h("li", {
+    class: "item sent",
+    "data-testid": "bubble",
+    dataset: { kind: "sent", type: rendered.type, template: rendered.template, messageId: mid, seq: item.seq },
+  },
+  h("div", { class: "bubble-row" }, mid ? reactButton : null, h("div", { class: "bubbles" }, rendered.nodes)),
+  reactions,
+  sentMeta(entry, item.at),
+  replies);
+  return {
+    node,
+    decorate(facts, index) {
+      const r = facts.reactions.get(mid);
+      reactionBadges(reactions, r, (by) => (by === "page" ? "The page" : "The person"));
+      const reacted = Boolean(r?.person);
+      if (reactButton.dataset.reacted !== String(reacted)) {
+        reactButton.dataset.reacted = String(reacted);
+        reactButton.replaceChildren(reacted ? "Remove reaction" : "\u2764\ufe0f", h("span", { class: "visually-hidden" }, reacted ? "" : " React as the person"));
+        reactButton.title = reacted ? "Take the person's reaction back" : "React \u2764\ufe0f as the person";
+      }
+      const active = index === facts.latestPageMessage;
+      if (arr(message.quick_replies).length && replies.dataset.active !== String(active)) {
+        replies.dataset.active = String(active);
+        const focused = replies.contains(document.activeElement) ? document.activeElement.dataset.payload : null;
+        replies.replaceChildren(renderQuickReplies(message.quick_replies, {
+          active,
+          onQuickReply: (reply) => act({ quick_reply: str(reply.payload) || str(reply.title) }, `Quick reply \u201c${str(reply.title)}\u201d`),
+        }) || "");
+        if (focused !== null) (replies.querySelector(`[data-payload="${CSS.escape(focused)}"]:not(:disabled)`) || focusFallback).focus();
+      }
+    },
+  };
+}
+
+function inboundRow(item) {
+  const event = obj(item.event);
+  const rendered = renderInbound(event);
+  const reactions = h("div", { class: "reactions" });
+  let detail = "";
+  if (event.kind === "postback") detail = `postback ${str(event.payload)}`;
+  else if (event.quick_reply !== undefined && event.quick_reply !== null) detail = `quick reply ${str(event.quick_reply)}`;
+  const node = h("li", {
+    class: "item inbound",
+    "data-testid": "bubble",
+    dataset: { kind: "inbound", type: rendered.type, messageId: str(event.mid), seq: item.seq, payload: event.payload ?? event.quick_reply ?? null },
+  },
+  h("div", { class: "bubble-row" }, h("div", { class: "bubbles" }, rendered.nodes)),
+  reactions,
+  meta([clockTime(item.at), detail], str(event.mid)));
+  return {
+    node,
+    decorate(facts) {
+      reactionBadges(reactions, facts.reactions.get(str(event.mid)), (by) => (by === "page" ? "The page" : "The person"));
+    },
+  };
+}
+
+function rejectedRow(item, { resolveAttachment }) {
+  const request = obj(item.request);
+  const params = obj(request.params);
+  const error = obj(obj(request.response).error);
+  const code = error.code !== undefined ? `code ${str(error.code)}${error.error_subcode !== undefined ? `, subcode ${str(error.error_subcode)}` : ""}` : "";
+  let attempted = null;
+  let template = null;
+  let type = "error";
+  const message = typeof params.message === "string" ? tryJson(params.message) : params.message;
+  if (message && typeof message === "object") {
+    try {
+      const rendered = renderMessage(message, { interactive: false, resolveAttachment });
+      ({ template, type } = rendered);
+      attempted = h("div", { class: "attempted", "aria-label": "The refused message" }, rendered.nodes);
+    } catch {
+      attempted = null;
+    }
+  } else if (params.sender_action) {
+    attempted = h("p", { class: "attempted muted" }, `sender_action ${str(params.sender_action)}`);
+    type = "sender_action";
+  }
+  const fact = (label, value, testid) => (value ? [h("dt", {}, label), h("dd", { "data-testid": testid }, value)] : []);
+  const node = h("li", {
+    class: "item rejected",
+    "data-testid": "bubble",
+    dataset: { kind: "rejected", type, template, rule: str(request.rule), seq: item.seq },
+  },
+  h("div", { class: "bubble-row" },
+    h("div", { class: "bubbles" },
+      h("div", { class: "bubble rejected-box", role: "group", "aria-label": "Refused send" },
+        h("p", { class: "rejected-title" }, icon(ICONS.warn), ` Refused \u00b7 HTTP ${str(request.status)}`),
+        h("p", { class: "error-message", "data-testid": "error-message" }, linkify(str(error.message) || "(no error message)")),
+        h("dl", { class: "error-facts" },
+          fact("Error", [code, str(error.type)].filter(Boolean).join(" \u00b7 "), "error-code"),
+          fact("Rule", str(request.rule), "error-rule"),
+          fact("JSON path", str(request.json_path), "error-path"),
+          fact("fbtrace_id", str(error.fbtrace_id), "error-trace")),
+        attempted,
+        h("details", { class: "raw" },
+          h("summary", {}, "Request and response"),
+          h("pre", { class: "json", tabindex: "0" }, h("code", {}, prettyJson({ params, response: request.response }))))))),
+  meta([clockTime(item.at), str(params.messaging_type), params.tag ? `tag ${str(params.tag)}` : ""]));
+  return { node };
+}
+
+function tryJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

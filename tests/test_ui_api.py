@@ -1,0 +1,787 @@
+"""The web UI's server side: its files, the conversations it reads, the live event stream
+(Server-Sent Events), and the records behind them (the inbox, the common order, duration_ms)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import (
+    BLOCKED,
+    IN_7_DAYS,
+    IN_WINDOW,
+    LONG_AGO,
+    NEVER_WROTE,
+    PAGE,
+    TEST_SCENARIO,
+    LiveServer,
+    send,
+    text_to,
+)
+from starlette.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.control import events, ui
+from emulator.control.routes import ControlError
+from emulator.persist import Persistence, StateStore, restore, scenario_hash, snapshot
+from emulator.scenario.load import load_file
+from emulator.state import World
+
+NEW_PSID = "2000000000000099"
+ACT = f"/_emulator/pages/{PAGE}/users/{{psid}}/messages"
+
+
+def act(client: TestClient | httpx.Client, psid: str, body: dict[str, Any]) -> Any:
+    response = client.post(ACT.format(psid=psid), json=body)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def people(client: TestClient | httpx.Client, base: str = "/_emulator") -> list[dict[str, Any]]:
+    body = client.get(f"{base}/conversations").json()
+    page = next(page for page in body["pages"] if page["id"] == PAGE)
+    found: list[dict[str, Any]] = page["people"]
+    return found
+
+
+def person(client: TestClient, psid: str) -> dict[str, Any]:
+    return next(view for view in people(client) if view["psid"] == psid)
+
+
+def timeline(client: TestClient | httpx.Client, psid: str, base: str = "/_emulator") -> Any:
+    response = client.get(f"{base}/conversations/{PAGE}/{psid}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+def test_conversations_list_pages_people_and_their_windows(client: TestClient) -> None:
+    body = client.get("/_emulator/conversations").json()
+    assert (body["now"], body["frozen"], body["namespace"]) == (
+        "2026-01-05T09:00:00.000Z",
+        True,
+        "default",
+    )
+    assert [(p["id"], p["name"], p["platform"]) for p in body["pages"]] == [
+        ("110000000000001", "Acme Shoes", "messenger"),
+        ("120000000000001", "Other Page", "messenger"),
+        ("130000000000001", "Acme on Instagram", "instagram"),
+    ]
+    ada = person(client, IN_WINDOW)
+    assert ada["name"] == "Ada Lovelace"
+    assert ada["blocked"] is False
+    assert ada["last_message"] == ada["last_activity"] == "2026-01-05T08:00:00.000Z"
+    assert ada["standard_window"] == {
+        "open": True,
+        "ends": "2026-01-06T08:00:00.000Z",
+        "seconds_left": 23 * 3600,
+    }
+    assert ada["human_agent_window"] == {
+        "open": True,
+        "ends": "2026-01-12T08:00:00.000Z",
+        "seconds_left": (6 * 24 + 23) * 3600,
+    }
+    grace = person(client, IN_7_DAYS)  # wrote 3 days ago: only the 7-day window
+    assert grace["name"] == "Grace"
+    assert grace["standard_window"] == {
+        "open": False,
+        "ends": "2026-01-03T09:00:00.000Z",
+        "seconds_left": None,
+    }
+    assert grace["human_agent_window"]["open"] is True
+    assert grace["human_agent_window"]["seconds_left"] == 4 * 24 * 3600
+    alan = person(client, NEVER_WROTE)
+    assert alan["last_message"] is alan["last_activity"] is None
+    closed = {"open": False, "ends": None, "seconds_left": None}
+    assert alan["standard_window"] == alan["human_agent_window"] == closed
+    blocked = person(client, BLOCKED)
+    assert blocked["blocked"] is True
+    assert blocked["name"] is None
+    assert blocked["standard_window"]["open"] is True  # the window is time; the block is apart
+    old = person(client, LONG_AGO)
+    assert not old["standard_window"]["open"]
+    assert not old["human_agent_window"]["open"]
+
+
+def test_windows_follow_the_emulated_clock_to_their_end_included(client: TestClient) -> None:
+    client.post("/_emulator/clock", json={"advance": "23h"})
+    assert person(client, IN_WINDOW)["standard_window"]["seconds_left"] == 0
+    assert person(client, IN_WINDOW)["standard_window"]["open"] is True
+    client.post("/_emulator/clock", json={"advance": "1s"})
+    assert person(client, IN_WINDOW)["standard_window"] == {
+        "open": False,
+        "ends": "2026-01-06T08:00:00.000Z",
+        "seconds_left": None,
+    }
+    assert person(client, IN_WINDOW)["human_agent_window"]["open"] is True
+    # as the Send API decides
+    assert send(client, text_to(IN_WINDOW)).status_code == 400
+
+
+def test_people_are_ordered_by_last_activity_then_psid(client: TestClient) -> None:
+    before = [view["psid"] for view in people(client)]
+    # wrote at 08:00 (psid order among them), 3 days ago, 10 days ago, never
+    assert before == [
+        IN_WINDOW,
+        BLOCKED,
+        IN_7_DAYS,
+        LONG_AGO,
+        "2000000000000006",
+        NEVER_WROTE,
+    ]
+    client.post("/_emulator/clock", json={"advance": "1m"})
+    act(client, NEW_PSID, {"text": "hello, I am new"})  # added, now the newest
+    client.post("/_emulator/clock", json={"advance": "1m"})
+    refused = send(client, text_to(NEVER_WROTE, tag="HUMAN_AGENT"), token="AGENT_TOKEN")
+    assert refused.status_code == 400  # a tag with RESPONSE, or no window: activity all the same
+    after = people(client)
+    assert [view["psid"] for view in after][:3] == [NEVER_WROTE, NEW_PSID, IN_WINDOW]
+    new = after[1]
+    assert new["name"] is None
+    assert new["last_activity"] == new["last_message"] == "2026-01-05T09:01:00.000Z"
+    assert new["standard_window"]["seconds_left"] == 24 * 3600 - 60
+    assert after[0]["last_activity"] == "2026-01-05T09:02:00.000Z"
+    assert after[0]["last_message"] is None  # a refused send is activity, not a window
+
+
+def test_the_timeline_keeps_the_true_order_at_a_frozen_instant(client: TestClient) -> None:
+    wrote = act(client, IN_WINDOW, {"text": "do you have red shoes?"})
+    message = {"text": "we do", "metadata": "m-1"}
+    sent = send(client, {**text_to(IN_WINDOW), "message": message}).json()
+    refused = send(client, text_to(IN_WINDOW, "x" * 2001))  # content: refused before recipient
+    send(client, text_to(IN_7_DAYS, "someone else"))  # another conversation
+    read = act(client, IN_WINDOW, {"read": True})
+    typing = send(client, {"recipient": {"id": IN_WINDOW}, "sender_action": "typing_on"})
+    bad_type = send(client, text_to(IN_WINDOW, messaging_type="SOMETIMES"))
+    send(client, text_to(IN_WINDOW), token="EXPIRED_TOKEN")  # no page: not in a conversation
+    assert refused.status_code == bad_type.status_code == 400
+    assert typing.status_code == 200
+
+    body = timeline(client, IN_WINDOW)
+    assert body["page"] == {"id": PAGE, "name": "Acme Shoes", "platform": "messenger"}
+    assert body["person"]["psid"] == IN_WINDOW
+    assert body["person"]["last_activity"] == "2026-01-05T09:00:00.000Z"
+    items = body["data"]
+    assert [item["kind"] for item in items] == [
+        "inbound",
+        "sent",
+        "rejected",
+        "inbound",
+        "sent",
+        "rejected",
+    ]
+    seqs = [item["seq"] for item in items]
+    assert seqs == sorted(set(seqs))  # increasing, no two alike
+    assert {item["at"] for item in items} == {"2026-01-05T09:00:00.000Z"}
+    assert items[0]["event"]["mid"] == wrote["mid"]
+    assert items[0]["event"]["text"] == "do you have red shoes?"
+    assert items[1]["entry"]["message_id"] == sent["message_id"]
+    assert items[1]["entry"]["message"] == {"text": "we do", "metadata": "m-1"}
+    rejected = items[2]["request"]
+    assert rejected["status"] == 400
+    assert rejected["rule"] == "text_too_long"
+    assert rejected["json_path"] == "message.text"
+    assert rejected["response"]["error"]["code"] == 100
+    assert rejected["params"]["messaging_type"] == "RESPONSE"
+    assert items[3]["event"]["kind"] == "read"
+    assert items[3]["event"]["mid"] == read["mid"]
+    assert items[4]["entry"]["sender_action"] == "typing_on"
+    assert items[5]["request"]["params"]["messaging_type"] == "SOMETIMES"
+    # the entries are those of GET /messages and /requests, with the common order
+    messages = client.get("/_emulator/messages").json()["data"]
+    assert items[1]["entry"] == messages[0]
+    assert items[1]["seq"] == messages[0]["order"]
+    journal = client.get("/_emulator/requests").json()["data"]
+    assert items[2]["request"] == journal[1]
+
+
+def test_refused_batch_entries_join_their_conversation(client: TestClient) -> None:
+    entries = [
+        {"method": "POST", "relative_url": "me/messages", "body": {"recipient": {"id": IN_WINDOW}}},
+        {"method": "POST", "relative_url": "me/messages", "body": {"recipient": {"id": LONG_AGO}}},
+    ]
+    body = {"batch": json.dumps(entries), "access_token": "PAGE_TOKEN"}
+    assert client.post("/v21.0/", data=body).status_code == 200
+    assert [item["kind"] for item in timeline(client, IN_WINDOW)["data"]] == ["rejected"]
+    assert [item["kind"] for item in timeline(client, LONG_AGO)["data"]] == ["rejected"]
+
+
+def test_unknown_conversations_are_json_404s(client: TestClient) -> None:
+    missing_page = client.get(f"/_emulator/conversations/999/{IN_WINDOW}")
+    assert missing_page.status_code == 404
+    assert missing_page.json()["error"]["message"] == "no page '999' in the scenario"
+    missing_person = client.get(f"/_emulator/conversations/{PAGE}/{NEW_PSID}")
+    assert missing_person.status_code == 404
+    assert "no person" in missing_person.json()["error"]["message"]
+    act(client, NEW_PSID, {"text": "hi"})  # added by acting: now there
+    assert timeline(client, NEW_PSID)["data"][0]["event"]["added"] is True
+
+
+def test_conversations_are_scoped_to_their_namespace(client: TestClient) -> None:
+    made = client.put(
+        "/_emulator/namespaces/ui-scope",
+        content=TEST_SCENARIO.read_text(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert made.status_code == 201, made.text
+    base = "/_emulator/namespaces/ui-scope"
+    graph = f"{base}/graph/v21.0/me/messages"
+    assert send(client, text_to(IN_WINDOW, "in ui-scope"), path=graph).status_code == 200
+    act(client, NEVER_WROTE, {"text": "in default"})
+
+    scoped = client.get(f"{base}/conversations").json()
+    assert scoped["namespace"] == "ui-scope"
+    assert people(client, base)[0]["psid"] == IN_WINDOW
+    assert [i["kind"] for i in timeline(client, IN_WINDOW, base)["data"]] == ["sent"]
+    assert timeline(client, NEVER_WROTE, base)["data"] == []
+    assert timeline(client, IN_WINDOW)["data"] == []
+    assert [i["kind"] for i in timeline(client, NEVER_WROTE)["data"]] == ["inbound"]
+    assert client.get(f"{base}/ui").status_code == 200
+    assert client.get(f"{base}/ui/").status_code == 200
+
+
+# --- the records behind them ----------------------------------------------------------------
+
+
+def test_each_journal_entry_has_its_duration(client: TestClient) -> None:
+    send(client, text_to(IN_WINDOW))
+    send(client, text_to(IN_7_DAYS))
+    entries = [{"method": "POST", "relative_url": "me/messages", "body": {"x": 1}}] * 3
+    client.post("/v21.0/", data={"batch": json.dumps(entries), "access_token": "PAGE_TOKEN"})
+    journal = client.get("/_emulator/requests").json()["data"]
+    durations = [entry["duration_ms"] for entry in journal]
+    assert len(durations) == 6
+    assert all(isinstance(d, float) and 0 <= d < 10_000 for d in durations)
+    batched = [e["duration_ms"] for e in journal if e["in_batch"]]
+    assert batched == sorted(batched)  # counted from the batch's start
+    assert journal[-1]["duration_ms"] >= batched[-1]
+
+
+def test_inbox_outbox_and_journal_share_one_order(client: TestClient) -> None:
+    act(client, IN_WINDOW, {"text": "one"})
+    send(client, text_to(IN_WINDOW))
+    act(client, IN_WINDOW, {"text": "two"})
+    world: World = client.app.state.world  # type: ignore[attr-defined]
+    orders = sorted(
+        entry["order"]
+        for records in (world.inbox, world.outbox, world.journal)
+        for entry in records
+    )
+    assert orders == [1, 2, 3, 4]
+    assert [entry["seq"] for entry in world.inbox] == [1, 2]
+    assert [entry["seq"] for entry in world.outbox] == [1]  # the outbox's own count stays
+    assert [entry["id"] for entry in world.journal] == [1]
+    client.post("/_emulator/reset")
+    assert not world.inbox
+    assert act(client, IN_WINDOW, {"text": "again"})["order"] == 1
+
+
+def test_the_inbox_is_bounded_by_max_records() -> None:
+    app = create_app(load_file(TEST_SCENARIO), max_records=3)
+    with TestClient(app) as client:
+        for number in range(5):
+            act(client, IN_WINDOW, {"text": f"m{number}"})
+        world: World = app.state.world
+        assert [event["text"] for event in world.inbox] == ["m2", "m3", "m4"]
+        assert [event["seq"] for event in world.inbox] == [3, 4, 5]
+        texts = [item["event"]["text"] for item in timeline(client, IN_WINDOW)["data"]]
+        assert texts == ["m2", "m3", "m4"]
+
+
+def test_the_inbox_is_kept_in_the_state_file(tmp_path: Path) -> None:
+    scenario = load_file(TEST_SCENARIO)
+    with TestClient(create_app(scenario)) as client:
+        act(client, IN_WINDOW, {"text": "remember me"})
+        send(client, text_to(IN_WINDOW))
+        world: World = client.app.state.world  # type: ignore[attr-defined]
+        store = StateStore(tmp_path / "state.db")
+        store.save("default", scenario_hash(scenario), snapshot(world))
+        saved = store.load("default")
+        store.close()
+    assert saved is not None
+    again = World(scenario)
+    assert restore(again, saved)
+    assert [event["text"] for event in again.inbox] == ["remember me"]
+    assert again.person_writes(again.pages[PAGE], IN_WINDOW, "next")["order"] == 4
+    assert again.inbox[-1]["seq"] == 2
+
+    older = dict(saved, counters={"send": 2, "request": 2})  # saved before the UI
+    del older["inbox"]
+    fresh = World(scenario)
+    assert restore(fresh, older)
+    assert not fresh.inbox
+    # the common order goes on after the newest record's
+    assert fresh.person_writes(fresh.pages[PAGE], IN_WINDOW, "next")["order"] == 4
+
+
+def test_persistence_ignores_webhook_events(tmp_path: Path) -> None:
+    world = World(load_file(TEST_SCENARIO))
+    store = StateStore(tmp_path / "state.db")
+    try:
+        persistence = Persistence(store, world)
+        world.emit("webhook", {"id": 1, "status": "pending"})
+        assert not persistence.changed()
+        world.emit("clock", {"now": "2026-01-05T09:00:00.000Z", "frozen": True})
+        assert persistence.changed()
+    finally:
+        store.close()
+
+
+# --- the UI's files -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def static(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "static"
+    (root / "icons").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><title>UI</title>")
+    (root / "app.js").write_text("export const x = 1;")
+    (root / "style.css").write_text("body { margin: 0 }")
+    (root / "icons" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (root / "notes.md").write_text("not served: unknown type")
+    (root / ".hidden.js").write_text("not served: hidden")
+    (tmp_path / "secret.js").write_text("outside")
+    (root / "linked.js").symlink_to(tmp_path / "secret.js")
+    monkeypatch.setattr(ui, "STATIC", root)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "text"),
+    [
+        ("/_emulator/ui", "text/html; charset=utf-8", "<!doctype html><title>UI</title>"),
+        ("/_emulator/ui/", "text/html; charset=utf-8", "<!doctype html><title>UI</title>"),
+        ("/_emulator/ui/index.html", "text/html; charset=utf-8", "<!doctype html>"),
+        ("/_emulator/ui/app.js", "text/javascript; charset=utf-8", "export const x = 1;"),
+        ("/_emulator/ui/style.css", "text/css; charset=utf-8", "body { margin: 0 }"),
+        ("/_emulator/ui/icons/logo.svg", "image/svg+xml", "<svg"),
+        ("/_emulator/namespaces/default/ui/app.js", "text/javascript; charset=utf-8", "export"),
+    ],
+)
+def test_ui_files_are_served_with_their_types(
+    client: TestClient, static: Path, path: str, content_type: str, text: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.text.startswith(text)
+    head = client.head(path)
+    assert (head.status_code, head.content) == (200, b"")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_emulator/ui/../routes.py",
+        "/_emulator/ui/%2e%2e/control/routes.py",
+        "/_emulator/ui/%2E%2E%2Fcontrol%2Froutes.py",
+        "/_emulator/ui/icons/%2e%2e/%2e%2e/secret.js",
+        "/_emulator/ui//etc/passwd",
+        "/_emulator/ui/%2Fetc%2Fpasswd",
+        "/_emulator/ui/..%5Csecret.js",
+        "/_emulator/ui/C:%5Cwindows",
+        "/_emulator/ui/linked.js",
+        "/_emulator/ui/.hidden.js",
+        "/_emulator/ui/notes.md",
+        "/_emulator/ui/icons",
+        "/_emulator/ui/missing.js",
+        "/_emulator/ui/app.js%00.html",
+    ],
+)
+def test_nothing_else_is_served(client: TestClient, static: Path, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert "message" in response.json()["error"]
+
+
+def test_find_asset_refuses_what_is_not_a_plain_name_under_the_root(static: Path) -> None:
+    assert ui.find_asset(static, "icons/logo.svg") == (static / "icons" / "logo.svg").resolve()
+    for name in ("../secret.js", "/etc/passwd", str(static / "app.js"), "", "a//b.js", "x\\y.js"):
+        assert ui.find_asset(static, name) is None, name
+
+
+def test_a_raw_dot_dot_path_is_refused_by_a_real_server(live: str) -> None:
+    host, port = httpx.URL(live).host, httpx.URL(live).port
+    assert port is not None
+    with socket.create_connection((host, port), timeout=5) as raw:
+        target = b"/_emulator/ui/../control/routes.py"  # as sent: no client normalises it
+        raw.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 404"), head
+    assert json.loads(body)["error"]["message"] == "no UI file '../control/routes.py'"
+
+
+def test_the_package_ships_the_ui(client: TestClient) -> None:
+    assert (ui.STATIC / "index.html").is_file()
+    page = client.get("/_emulator/ui")
+    assert page.status_code == 200
+    assert "<html" in page.text.lower()
+
+
+# --- the live event stream ------------------------------------------------------------------
+
+
+class EventReader:
+    """An SSE client on a thread: (event, data) pairs as they come; None once the stream ends."""
+
+    def __init__(self, url: str) -> None:
+        self.events: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self.comments: list[str] = []
+        self._client = httpx.Client(timeout=httpx.Timeout(10, read=None))
+        self._stream = self._client.stream("GET", url)
+        self.response = self._stream.__enter__()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        kind = None
+        try:
+            for line in self.response.iter_lines():
+                if line.startswith(":"):
+                    self.comments.append(line)
+                elif line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: ") and kind is not None:
+                    self.events.put((kind, json.loads(line.removeprefix("data: "))))
+                    kind = None
+        except Exception:  # closed under it by close(): the test decides what that means
+            pass
+        finally:
+            self.events.put(None)
+
+    def next(self, timeout: float = 5) -> tuple[str, Any]:
+        item = self.events.get(timeout=timeout)
+        assert item is not None, "the stream ended"
+        return item
+
+    def ended(self, timeout: float = 5) -> bool:
+        return self.events.get(timeout=timeout) is None
+
+    def close(self) -> None:
+        self.response.close()
+        self._client.close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def http(live: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live, timeout=10) as client:
+        yield client
+
+
+def test_events_arrive_live_in_order(live: str, http: httpx.Client) -> None:
+    reader = EventReader(f"{live}/_emulator/events")
+    try:
+        assert reader.response.status_code == 200
+        assert reader.response.headers["content-type"].startswith("text/event-stream")
+        assert reader.response.headers["cache-control"] == "no-cache"
+
+        answer = send(http, text_to(IN_WINDOW, "live")).json()
+        kind, entry = reader.next()
+        assert kind == "sent"
+        assert entry["message_id"] == answer["message_id"]
+        assert entry["message"] == {"text": "live"}
+        kind, request = reader.next()
+        assert kind == "request"
+        assert (request["outcome"], request["status"]) == ("accepted", 200)
+        assert isinstance(request["duration_ms"], float)
+        assert request["order"] == entry["order"] + 1
+
+        send(http, text_to(IN_7_DAYS, "too late"))
+        kind, refused = reader.next()
+        assert (kind, refused["outcome"], refused["rule"]) == (
+            "request",
+            "rejected",
+            "outside_window",
+        )
+        assert refused["response"]["error"]["error_subcode"] == 2018278
+
+        wrote = act(http, IN_WINDOW, {"text": "from the person"})
+        kind, event = reader.next()
+        assert kind == "inbound"
+        assert event == wrote
+        assert event["order"] > refused["order"]
+
+        http.post("/_emulator/clock", json={"advance": "1h"}).raise_for_status()
+        assert reader.next() == ("clock", {"now": "2026-01-05T10:00:00.000Z", "frozen": True})
+        http.post("/_emulator/reset").raise_for_status()
+        assert reader.next() == ("reset", {})
+        http.put(
+            "/_emulator/scenario",
+            content=TEST_SCENARIO.read_text(),
+            headers={"content-type": "application/yaml"},
+        ).raise_for_status()
+        assert reader.next() == ("reset", {})
+        assert reader.events.empty()
+        assert reader.comments == [": connected"]
+    finally:
+        reader.close()
+
+
+def test_namespace_streams_carry_their_namespace_only_with_webhooks(
+    live: str, http: httpx.Client
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on: deliveries fail fast
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    scenario = TEST_SCENARIO.read_text() + (
+        f"webhook:\n  url: http://127.0.0.1:{closed_port}/webhook\n  verify_token: v\n"
+    )
+    name = "ui-events"
+    base = f"/_emulator/namespaces/{name}"
+    made = http.put(base, content=scenario, headers={"content-type": "application/yaml"})
+    assert made.status_code == 201, made.text
+    reader = EventReader(f"{live}{base}/events")
+    try:
+        # the namespace has the default's tokens too (they route to it at the root)
+        default = "/_emulator/namespaces/default/graph/v21.0/me/messages"
+        assert send(http, text_to(IN_WINDOW, "to default"), path=default).status_code == 200
+        answer = send(
+            http, text_to(IN_WINDOW, "to ui-events"), path=f"{base}/graph/v21.0/me/messages"
+        )
+        kind, entry = reader.next()
+        assert (kind, entry["message"]["text"]) == ("sent", "to ui-events")
+        assert entry["message_id"] == answer.json()["message_id"]
+        # the deliveries the send makes follow it, then the request that caused them
+        kind, echo = reader.next()
+        assert (kind, echo["field"], echo["status"], echo["attempts"]) == (
+            "webhook",
+            "message_echoes",
+            "pending",
+            [],
+        )
+        kind, delivery = reader.next()
+        assert (kind, delivery["field"]) == ("webhook", "message_deliveries")
+        assert reader.next()[0] == "request"
+        kind, attempted = reader.next()  # the first attempt's outcome: refused, retried later
+        assert (kind, attempted["id"], attempted["status"]) == ("webhook", echo["id"], "pending")
+        assert attempted["attempts"][0]["status"] is None
+        assert attempted["attempts"][0]["error"]
+    finally:
+        reader.close()
+        http.delete(base)
+
+
+def test_a_server_with_an_open_stream_stops_promptly_on_sigterm(tmp_path: Path) -> None:
+    server = LiveServer(TEST_SCENARIO, tmp_path / "emulator.log")
+    try:
+        reader = EventReader(f"{server.url}/_emulator/events")
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            send(http, text_to(IN_WINDOW))
+        assert reader.next()[0] == "sent"
+        server.process.terminate()
+        server.process.wait(timeout=10)  # without the streams ending, uvicorn waits for them
+        assert reader.next()[0] == "request"
+        assert reader.ended()
+        reader.close()
+    finally:
+        server.stop()
+
+
+def test_the_plugins_server_mode_stops_with_an_open_stream() -> None:
+    """The pytest plugin's server runs in a thread (no signals): its stop ends the streams."""
+    import threading
+
+    from emulator.testing import start
+
+    api = start(TEST_SCENARIO, "server")
+    reader = EventReader(f"{api.url}/_emulator/events")
+    api.clock.advance("1h")
+    assert reader.next()[0] == "clock"
+    closing = threading.Thread(target=api.close, daemon=True)
+    closing.start()
+    closing.join(30)  # a hang guard, not a timing check: uvicorn would wait for the stream
+    assert not closing.is_alive()
+    assert reader.ended()
+    reader.close()
+
+
+# --- the event hub, in-process --------------------------------------------------------------
+
+
+def world() -> World:
+    return World(load_file(TEST_SCENARIO))
+
+
+def clock(number: int) -> dict[str, Any]:
+    return {"now": f"2026-01-05T09:00:0{number}.000Z", "frozen": True}
+
+
+def drain(subscriber: events.Subscriber) -> list[bytes]:
+    frames = []
+    while not subscriber.queue.empty():
+        frames.append(subscriber.queue.get_nowait())
+    return frames
+
+
+def test_with_nobody_listening_an_event_costs_one_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    subject = world()
+    hub = events.EventHub(subject)
+    assert subject.listeners[0] == hub._on_event  # first: causes come before their effects
+
+    def never(kind: str, data: Any) -> bytes:
+        raise AssertionError("serialised with nobody listening")
+
+    monkeypatch.setattr(events, "frame", never)
+    subject.emit("send", {"message_id": "m_1"})
+
+
+def test_a_slow_reader_overflows_alone_and_gets_overflow() -> None:
+    async def scenario() -> None:
+        subject = world()
+        hub = events.EventHub(subject, limit=3)
+        slow, quick = hub.subscribe(), hub.subscribe()
+        for number in range(3):
+            subject.emit("clock", clock(number))
+        assert len(drain(quick)) == 3
+        subject.emit("clock", clock(3))
+        subject.emit("unknown-kind", {})  # not shown
+        assert slow.ending == "overflow"
+        assert quick.ending is None
+        assert drain(quick) == [events.frame("clock", clock(3))]
+        assert [data async for data in slow.frames()] == [b'event: overflow\ndata: {"limit":3}\n\n']
+
+    asyncio.run(scenario())
+
+
+def run_stream(hub: events.EventHub, until: Any, method: str = "GET") -> list[dict[str, Any]]:
+    """Run the ASGI app of /events while `until(messages, disconnect)` runs, then until it
+    ends; answers what it sent."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+        gone = asyncio.Event()
+        first = True
+
+        async def receive() -> dict[str, Any]:
+            nonlocal first
+            if first:
+                first = False
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send_(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        stream = asyncio.create_task(
+            events.EventStream(hub)({"type": "http", "method": method}, receive, send_)
+        )
+        await asyncio.sleep(0.01)
+        await until(sent, gone)
+        await asyncio.wait_for(stream, 2)
+        assert not hub.subscribers
+        return sent
+
+    return asyncio.run(scenario())
+
+
+def bodies(messages: list[dict[str, Any]]) -> list[bytes]:
+    return [m["body"] for m in messages if m["type"] == "http.response.body"]
+
+
+def test_a_stream_writes_events_and_ends_when_the_client_goes() -> None:
+    subject = world()
+    hub = events.EventHub(subject)
+
+    async def until(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        assert len(hub.subscribers) == 1
+        subject.emit("reset", {})
+        await asyncio.to_thread(subject.emit, "clock", clock(1))  # from another thread
+        await asyncio.sleep(0.05)
+        gone.set()
+
+    sent = run_stream(hub, until)
+    assert sent[0]["status"] == 200
+    assert dict(sent[0]["headers"])[b"content-type"] == b"text/event-stream; charset=utf-8"
+    assert bodies(sent) == [
+        events.CONNECTED,
+        b"event: reset\ndata: {}\n\n",
+        events.frame("clock", clock(1)),
+        b"",
+    ]
+    assert sent[-1]["more_body"] is False
+
+
+def test_a_stream_ends_at_shutdown_and_overflows() -> None:
+    subject = world()
+    hub = events.EventHub(subject, limit=2)
+
+    async def shutdown(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        await asyncio.to_thread(events.end_all_streams)
+
+    assert bodies(run_stream(hub, shutdown)) == [events.CONNECTED, b""]
+
+    async def flood(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        for number in range(5):
+            subject.emit("clock", clock(number))
+
+    assert bodies(run_stream(hub, flood))[-2:] == [
+        b'event: overflow\ndata: {"limit":2}\n\n',
+        b"",
+    ]
+
+
+def test_a_stream_pings_while_nothing_happens() -> None:
+    hub = events.EventHub(world(), ping=0.01)
+
+    async def wait(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        await asyncio.sleep(0.05)
+        gone.set()
+
+    assert bodies(run_stream(hub, wait))[1] == events.PING
+
+
+def test_head_answers_the_headers_only() -> None:
+    async def nothing(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        pass
+
+    sent = run_stream(events.EventHub(world()), nothing, method="HEAD")
+    assert sent[0]["status"] == 200
+    assert bodies(sent) == [b""]
+
+
+def test_too_many_streams_are_refused() -> None:
+    async def scenario() -> None:
+        hub = events.EventHub(world(), most=1)
+        hub.subscribe()
+        with pytest.raises(ControlError) as refused:
+            hub.subscribe()
+        assert refused.value.status == 503
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send_(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await events.EventStream(hub)({"type": "http", "method": "GET"}, receive, send_)
+        assert sent[0]["status"] == 503
+        assert b"too many open event streams" in bodies(sent)[0]
+
+    asyncio.run(scenario())
+
+
+def test_frames_are_one_data_line_of_ascii_json() -> None:
+    data = events.frame("request", {"text": "two\nlines ä", "at": Path("/x"), "n": [1.5]})
+    assert data == (b'event: request\ndata: {"text":"two\\nlines \\u00e4","at":"/x","n":[1.5]}\n\n')
+    looped: dict[str, Any] = {}
+    looped["self"] = looped
+    assert events.frame("request", looped) == b'event: request\ndata: {"unserializable":true}\n\n'
