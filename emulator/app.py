@@ -44,8 +44,12 @@ def create_app(
         from emulator.persist import Persistence
 
         persistence = Persistence(state, default.world)
-        restored = persistence.restore()
-        log.info("state: %s", restored.reason if restored else f"{restored.reason}; starting fresh")
+        restored = persistence.restore()  # StateError (naming the file) if it is damaged
+        if restored:
+            log.info("state: %s", restored.reason)
+        else:  # a state saved for another scenario was copied aside: say where, loudly
+            level = logging.WARNING if restored.backup else logging.INFO
+            log.log(level, "state: %s; starting fresh", restored.reason)
     # at the root, the call's token picks the namespace
     graph = GraphEndpoint(default.world, namespaces.world_for)
 

@@ -117,13 +117,15 @@ def _serve(args: argparse.Namespace) -> int:
     if state_path:  # sqlite3 and the state code are imported only when asked for
         from emulator.persist import StateError, StateStore
 
-        try:
+        try:  # held until the server stops: a second server on the file is refused
             store = StateStore(state_path)
         except StateError as exc:
             return _fail(str(exc))
     try:
         sock = _bind(host, int(port_text))
     except OSError as exc:
+        if store is not None:
+            store.close()
         return _fail(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}")
 
     logging.basicConfig(
@@ -142,6 +144,8 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(scenario, max_records=int(records_text), state=store)
     except ValueError as exc:  # persist.StateError: the state file holds damaged state
         sock.close()
+        if store is not None:
+            store.close()
         return _fail(str(exc))
     # This process is ours alone: keep start-up objects and (every 1000 requests) the
     # emulator's records out of the garbage collector's scans. See World.freeze_every.

@@ -220,6 +220,28 @@ class World:
         self._build(scenario)
         self.emit("reset", {})
 
+    def counters(self) -> dict[str, int]:
+        """The number each sequence gives next (send, request, inbox, order), none taken."""
+        numbers = {
+            "send": next(self._send_seq),
+            "request": next(self._request_seq),
+            "inbox": next(self._inbox_seq),
+            "order": next(self._order),
+        }
+        self.resume_counters(numbers)
+        return numbers
+
+    def resume_counters(self, numbers: dict[str, int]) -> None:
+        """Number on from these (names as in counters(); a sequence not named is unchanged)."""
+        if "send" in numbers:
+            self._send_seq = itertools.count(numbers["send"])
+        if "request" in numbers:
+            self._request_seq = itertools.count(numbers["request"])
+        if "inbox" in numbers:
+            self._inbox_seq = itertools.count(numbers["inbox"])
+        if "order" in numbers:
+            self._order = itertools.count(numbers["order"])
+
     def emit(self, event: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhook delivery, persistence, the UI's event stream) what happened:
         reset, send, inbound, request, clock, webhook (others may come: ignore unknown kinds).

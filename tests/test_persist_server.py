@@ -3,6 +3,8 @@ SQLite across a restart; a damaged state file is one line on stderr, not a trace
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -95,4 +97,58 @@ def test_a_damaged_state_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert str(state) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def serve(*args: str) -> subprocess.CompletedProcess[str]:
+    """A server that should not start: its exit status and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+    )
+
+
+def test_a_second_server_on_the_same_state_file_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    first = LiveServer(TEST_SCENARIO, tmp_path / "first.log", "--state", str(state))
+    try:
+        with httpx.Client(base_url=first.url, timeout=10) as http:
+            assert send(http, text_to(NEVER_WROTE, "early")).status_code == 400
+        second = serve("--scenario", str(TEST_SCENARIO), "--state", str(state))
+        assert second.returncode == 2
+        assert second.stderr == f"send-api-emulator: {state} is in use by another emulator\n"
+        with httpx.Client(base_url=first.url, timeout=10) as http:  # the first serves on
+            assert len(http.get("/_emulator/requests").json()["data"]) == 1
+    finally:
+        first.stop()
+    # once the first has stopped, the file is free, and it holds all the first one did
+    third = LiveServer(TEST_SCENARIO, tmp_path / "third.log", "--state", str(state))
+    try:
+        journal = httpx.get(f"{third.url}/_emulator/requests", timeout=10).json()["data"]
+        assert [entry["params"]["message"]["text"] for entry in journal] == ["early"]
+    finally:
+        third.stop()
+
+
+def test_damaged_saved_state_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    first = LiveServer(TEST_SCENARIO, tmp_path / "first.log", "--state", str(state))
+    try:
+        with httpx.Client(base_url=first.url, timeout=10) as http:
+            assert send(http, text_to(NEVER_WROTE)).status_code == 400
+    finally:
+        first.stop()
+    with sqlite3.connect(state) as db:  # a journal entry numbered "1": a string, not a number
+        (entry,) = db.execute("SELECT entry FROM records WHERE kind = 'journal'").fetchone()
+        damaged = json.dumps({**json.loads(entry), "id": "1"})
+        db.execute("UPDATE records SET entry = ? WHERE kind = 'journal'", (damaged,))
+    db.close()
+    result = serve("--scenario", str(TEST_SCENARIO), "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"send-api-emulator: {state}: saved state is damaged (")
+    assert "journal[0].id is str" in result.stderr
     assert "Traceback" not in result.stderr

@@ -39,6 +39,18 @@ class IdFactory:
         with self._lock:
             return next(self._counter)
 
+    def peek(self) -> int:
+        """The number the next numeric id ends in, not taken."""
+        with self._lock:
+            number = next(self._counter)
+            self._counter = itertools.count(number)
+            return number
+
+    def resume(self, number: int) -> None:
+        """Go on from `number` (a saved `peek()`), never back to numbers already given."""
+        with self._lock:
+            self._counter = itertools.count(max(number, next(self._counter)))
+
     def message_id(self) -> str:
         """`m_` + 86 base64url characters, as current Send API message ids (512 pseudo-random bits:
         a collision is not a practical possibility)."""

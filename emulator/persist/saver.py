@@ -1,0 +1,197 @@
+"""Saving while serving: `Persistence` keeps one world (one namespace) saved in a StateStore."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections import deque
+from typing import Any
+
+from emulator.persist.snapshot import (
+    RECORDS,
+    RestoreResult,
+    StateError,
+    records_of,
+    restore,
+    snapshot_core,
+    snapshot_pages,
+)
+from emulator.persist.store import DEFAULT_NAME, Encoded, StateStore, encode, encode_pages
+from emulator.state import PageState, World
+
+log = logging.getLogger("emulator")
+_Mark = tuple[dict[str, int], dict[str, weakref.ref[deque[dict[str, Any]]]], int]
+
+
+class Persistence:
+    """Keeps one world (one namespace) saved: at `stop()`, and every `interval` seconds while
+    something changed. A save costs what changed since the last one: the outbox, journal and
+    inbox entries added (all of them after a reset), the pages only after an event that may
+    have changed them, and the rest (clock, counters, tokens), which is small. Save failures
+    are logged (one line per failing spell) and retried, never raised from the loop.
+
+    In an app lifespan::
+
+        persistence = Persistence(store, world, "default")
+        result = persistence.restore()      # RestoreResult: log result.reason
+        persistence.start()
+        yield
+        await persistence.stop()
+    """
+
+    def __init__(
+        self, store: StateStore, world: World, name: str = DEFAULT_NAME, interval: float = 1.0
+    ) -> None:
+        self.store = store
+        self.world = world
+        self.name = name
+        self.interval = interval
+        self._dirty = False
+        self._seen = self._fingerprint()
+        # the pages as last encoded: of which pages dict (a reset makes a new one), the JSON
+        # text and the bytes; None: encode them at the next save
+        self._pages: tuple[dict[str, PageState], str, dict[str, bytes]] | None = None
+        # by kind, the newest record number in the file, and of which deques (a reset makes
+        # new ones); None: the next save writes them all
+        self._written: dict[str, int] | None = None
+        self._written_of: dict[str, weakref.ref[deque[dict[str, Any]]]] = {}
+        self._resets = 0
+        world.listeners.append(self._on_event)
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failing = False
+
+    def restore(self) -> RestoreResult:
+        """Apply the namespace's saved state, if any and if saved for this scenario. A state
+        saved for another scenario (or format) is copied aside first (`backup` names the copy):
+        the next save replaces it. StateError (naming the file) if the file holds damaged
+        state, or the copy cannot be made."""
+        saved = self.store.load(self.name)
+        self._written = None
+        self._pages = None
+        if saved is None:
+            result = RestoreResult(False, "no saved state")
+        else:
+            try:
+                result = restore(self.world, saved)
+            except StateError as exc:
+                raise StateError(f"{self.store.path}: {exc}") from None
+            if result:  # the file holds what the world now holds: later saves add to it
+                self._written_up_to(self._mark())
+            else:
+                backup = self.store.backup()
+                result = RestoreResult(
+                    False, f"{result.reason} ({self.store.path}); kept a copy as {backup}", backup
+                )
+        self._seen = self._fingerprint()
+        return result
+
+    def _on_event(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "webhook":  # deliveries are not kept: nothing to save
+            return
+        self._dirty = True
+        if event == "clock":  # the clock is saved at every save; the pages keep instants
+            return
+        if event == "request" and (
+            payload.get("method") == "GET"
+            or (payload.get("outcome") == "rejected" and payload.get("rule") != "unknown_error")
+        ):
+            return  # a journal entry only: reads and refusals change no page
+        self._pages = None  # a send, a person's action, an upload, a profile change, a reset...
+        if event == "reset":  # new outbox and journal, numbered from 1 again
+            self._resets += 1
+            self._written = None
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """Changes no listener hears of: Graph calls (journal), the clock, a webhook change."""
+        world = self.world
+        journal, outbox = world.journal, world.outbox
+        return (
+            id(journal),
+            journal[-1]["id"] if journal else 0,
+            outbox[-1]["seq"] if outbox else 0,
+            world.clock.now() if world.clock.frozen else world.clock.offset,
+            id(world.scenario),
+        )
+
+    def changed(self) -> bool:
+        return self._dirty or self._fingerprint() != self._seen
+
+    def start(self) -> None:
+        """Save in the background (call with the event loop running)."""
+        if self._task is not None:
+            return
+        self._stopping = asyncio.Event()
+        if self._on_event not in self.world.listeners:  # stopped before
+            self.world.listeners.append(self._on_event)
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def run(self) -> None:
+        """Save every `interval` seconds while something changed, until stop()."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+            if not self._stopping.is_set() and self.changed():
+                await self.save()
+
+    async def save(self) -> bool:
+        """Save now (the write runs in a thread); False if it failed (logged)."""
+        try:
+            encoded, mark = self._encode()
+            await asyncio.to_thread(self.store.write, self.name, encoded)
+        except Exception as exc:  # logged, retried: the server goes on serving
+            self._failed(exc)
+            return False
+        self._written_up_to(mark)
+        return True
+
+    def _encode(self) -> tuple[Encoded, _Mark]:
+        """Snapshot and encode on the world's thread, then count the world as saved."""
+        world = self.world
+        if self._pages is None or self._pages[0] is not world.pages:
+            self._pages = (world.pages, *encode_pages(snapshot_pages(world)))
+        records = records_of(world)
+        after = self._written
+        if after is not None and any(
+            self._written_of[kind]() is not records[kind] for kind in RECORDS
+        ):
+            after = None  # other deques than those written: a reset that went unheard
+        encoded = encode(snapshot_core(world), self._pages[1:], records, after)
+        self._dirty = False
+        self._seen = self._fingerprint()
+        return encoded, self._mark()
+
+    def _mark(self) -> _Mark:
+        """What the file will hold once written: by kind, the newest record number and its
+        deque; and the resets heard so far."""
+        records = records_of(self.world)
+        newest = {kind: items[-1][RECORDS[kind]] if items else 0 for kind, items in records.items()}
+        return newest, {kind: weakref.ref(items) for kind, items in records.items()}, self._resets
+
+    def _written_up_to(self, mark: _Mark) -> None:
+        newest, written_of, resets = mark
+        if resets == self._resets:  # else a reset came meanwhile: the next save writes all
+            self._written = newest
+            self._written_of = written_of
+        if self._failing:
+            log.info("state %r saved again", self.name)
+        self._failing = False
+
+    def _failed(self, exc: Exception) -> None:
+        self._dirty = True  # what was not written is written next time (_written unchanged)
+        if not self._failing:  # one line per failing spell, not one per second
+            log.error("state %r not saved: %s", self.name, exc)
+        self._failing = True
+
+    async def stop(self) -> None:
+        """Stop the loop (letting a save under way finish), save a last time, stop listening."""
+        self._stopping.set()
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(ValueError):
+            self.world.listeners.remove(self._on_event)
+        await self.save()
