@@ -458,6 +458,13 @@ els.attachForm.addEventListener("submit", async (event) => {
 
 els.markRead.addEventListener("click", () => personActs({ read: true }, "Mark as read"));
 
+// The skip link moves focus without following its #composer-input href, which would replace
+// the conversation's #/page/psid deep link in the address bar.
+document.querySelector(".skip-link")?.addEventListener("click", (event) => {
+  event.preventDefault();
+  (els.input.disabled ? els.people.querySelector("button") : els.input)?.focus();
+});
+
 // --- controls: clock, reset, scenario ---------------------------------------------------------
 
 async function afterClock(result) {
