@@ -129,6 +129,8 @@ class Namespaces:
         if namespace is None:
             raise NamespaceError(404, f"no namespace {name!r}")
         self._index()
+        # its listeners let go: the UI's event streams get a reset and end (control/events.py)
+        namespace.world.emit("closed", {})
         await namespace.webhooks.close()
 
     def start(self) -> None:

@@ -811,3 +811,38 @@ def test_filedata_part_without_a_filename_is_the_file(client: TestClient) -> Non
     assert response.status_code == 200, response.text
     saved = client.get(f"/_emulator/attachments/{response.json()['attachment_id']}").json()
     assert saved["size"] == 10
+
+
+# (attachment type, the upload's Content-Type, served inline): the bytes are anyone's, the
+# origin is the UI's; what a browser would render as a page is downloaded, and runs nothing
+SERVED = [
+    ("image", "image/png", True),
+    ("image", "IMAGE/PNG; x=y", True),
+    ("image", "image/svg+xml", True),  # a script in it stays inert: sandboxed
+    ("audio", "audio/mpeg", True),
+    ("video", "video/mp4", True),
+    ("file", "text/html", False),
+    ("file", "text/html; charset=utf-8", False),
+    ("file", "application/xhtml+xml", False),
+    ("file", "application/pdf", False),
+    ("file", "text/plain", False),
+    ("file", "image", False),  # not a media type
+    ("file", "imagex/png", False),
+]
+
+
+@pytest.mark.parametrize(("kind", "content_type", "inline"), SERVED)
+def test_uploaded_bytes_are_served_sandboxed(
+    client: TestClient, kind: str, content_type: str, inline: bool
+) -> None:
+    page = b"<!doctype html><script>parent.fetch('/_emulator/reset', {method: 'POST'})</script>"
+    body = upload_body(for_file(kind), file_part(page, filename="x.html", ctype=content_type))
+    attachment_id = assert_attachment_id(post_multipart(client, body))
+    data = client.get(f"/_emulator/attachments/{attachment_id}/data")
+    assert data.status_code == 200
+    assert data.content == page
+    assert data.headers["content-type"] == content_type
+    assert data.headers["content-security-policy"] == "sandbox"
+    assert data.headers["x-content-type-options"] == "nosniff"
+    how = "inline" if inline else "attachment"
+    assert data.headers["content-disposition"] == f"{how}; filename*=UTF-8''x.html"

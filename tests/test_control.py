@@ -296,3 +296,143 @@ def test_impossible_person_actions_change_nothing(client: TestClient, body: dict
     assert response.status_code == 400
     assert response.json()["error"]["message"]
     assert state(client) == before
+
+
+# --- quick replies and postback buttons, as Messenger shows them ------------------------------
+
+PERSON = f"/_emulator/pages/{PAGE}/users/{IN_WINDOW}/messages"
+CHIPS = [
+    {"content_type": "text", "title": "Yes", "payload": "YES"},
+    {"content_type": "text", "title": "Sure", "payload": "YES"},  # another title, same payload
+    {"content_type": "text", "title": "No", "payload": "NO"},
+]
+BUTTONS = [
+    {"type": "postback", "title": "Help", "payload": "HELP"},
+    {"type": "postback", "title": "Help", "payload": "HELP_AGENT"},  # same title
+]
+GONE = "those quick replies are gone: the person has already answered"
+
+
+def page_asks(client: TestClient, chips: list[dict[str, Any]] = CHIPS) -> None:
+    sent = send(client, text_to(IN_WINDOW, message={"text": "Sure?", "quick_replies": chips}))
+    assert sent.status_code == 200, sent.text
+
+
+def page_offers_buttons(client: TestClient) -> None:
+    template = {"template_type": "button", "text": "Need a hand?", "buttons": BUTTONS}
+    message = {"attachment": {"type": "template", "payload": template}}
+    assert send(client, text_to(IN_WINDOW, message=message)).status_code == 200
+
+
+def person_does(client: TestClient, body: dict[str, Any], psid: str = IN_WINDOW) -> Any:
+    return client.post(f"/_emulator/pages/{PAGE}/users/{psid}/messages", json=body)
+
+
+@pytest.mark.parametrize(
+    ("between", "tappable"),
+    [
+        ([], True),
+        ([{"reaction": {"mid": "m_1", "reaction": "like"}}], True),  # no answer
+        ([{"unreact": {"mid": "m_1"}}], True),
+        ([{"read": True}], True),
+        ([{"text": "hmm"}], False),  # a message of theirs replaces them
+        ([{"attachment": {"type": "image", "url": "https://x.test/a.png"}}], False),
+        ([{"quick_reply": "Yes"}], False),  # tapped once: gone
+        ([{"postback": "HELP"}], False),  # tapping a button answers too
+    ],
+    ids=["nothing", "reaction", "unreact", "read", "text", "attachment", "tapped", "postback"],
+)
+def test_quick_replies_are_gone_once_the_person_answers(
+    client: TestClient, between: list[dict[str, Any]], tappable: bool
+) -> None:
+    page_offers_buttons(client)
+    page_asks(client)
+    for body in between:
+        assert person_does(client, body).status_code == 200
+    tap = person_does(client, {"quick_reply": "No"})
+    if tappable:
+        assert tap.status_code == 200, tap.text
+        assert (tap.json()["text"], tap.json()["quick_reply"]) == ("No", "NO")
+    else:
+        assert tap.status_code == 400
+        assert tap.json()["error"]["message"] == GONE
+    # postback buttons stay tappable, whatever happened since
+    assert person_does(client, {"postback": "HELP"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("after", "wanted", "status"),
+    [
+        ("another person writes", "No", 200),  # theirs is another conversation
+        ("the page types", "No", 200),  # a sender action is no message
+        ("the page writes", "No", 400),  # only the latest message's quick replies
+        ("the page asks again", "Maybe", 200),  # the new ones, after an answer
+        ("the page asks again", "No", 400),  # ...not the old ones
+    ],
+)
+def test_quick_replies_belong_to_the_pages_latest_message(
+    client: TestClient, after: str, wanted: str, status: int
+) -> None:
+    page_asks(client)
+    if after == "another person writes":
+        assert person_does(client, {"text": "me too"}, psid=IN_7_DAYS).status_code == 200
+    elif after == "the page types":
+        typing = {"recipient": {"id": IN_WINDOW}, "sender_action": "typing_on"}
+        assert send(client, typing).status_code == 200
+    elif after == "the page writes":
+        assert send(client, text_to(IN_WINDOW, "one more thing")).status_code == 200
+    else:
+        assert person_does(client, {"text": "not sure"}).status_code == 200
+        page_asks(client, [{"content_type": "text", "title": "Maybe", "payload": "MAYBE"}])
+    tap = person_does(client, {"quick_reply": wanted})
+    assert tap.status_code == status, tap.text
+
+
+@pytest.mark.parametrize(
+    ("action", "named", "chosen"),
+    [
+        ("quick_reply", "YES", ("Yes", "YES")),  # by payload: the first match
+        ("quick_reply", "Sure", ("Sure", "YES")),  # by title
+        ("quick_reply", {"payload": "YES", "title": "Sure"}, ("Sure", "YES")),  # exactly
+        ("postback", "Help", ("Help", "HELP")),  # the first match
+        ("postback", {"payload": "HELP_AGENT", "title": "Help"}, ("Help", "HELP_AGENT")),
+    ],
+    ids=["qr-payload", "qr-title", "qr-object", "button-title", "button-object"],
+)
+def test_a_chip_or_button_is_named_by_payload_title_or_both(
+    client: TestClient, action: str, named: Any, chosen: tuple[str, str]
+) -> None:
+    page_offers_buttons(client)
+    page_asks(client)
+    tap = person_does(client, {action: named})
+    assert tap.status_code == 200, tap.text
+    event = tap.json()
+    if action == "quick_reply":
+        assert (event["kind"], event["text"], event["quick_reply"]) == ("message", *chosen)
+    else:
+        assert (event["kind"], event["title"], event["payload"]) == ("postback", *chosen)
+
+
+@pytest.mark.parametrize(
+    ("action", "named", "message"),
+    [
+        ("quick_reply", {"payload": "NO", "title": "Yes"}, "no quick reply 'Yes' with payload"),
+        ("quick_reply", {"payload": "YES"}, 'or {"payload": "...", "title": "..."}'),
+        ("quick_reply", {"payload": "YES", "title": "Yes", "x": 1}, '{"payload": "..."'),
+        ("quick_reply", {"payload": 1, "title": "Yes"}, '{"payload": "..."'),
+        ("quick_reply", "", "give its payload or title"),
+        ("quick_reply", ["YES"], "give its payload or title"),
+        ("postback", {"payload": "HELP", "title": "Nope"}, "no postback button 'Nope'"),
+        ("postback", {"title": "Help"}, '{"payload": "...", "title": "..."}'),
+    ],
+)
+def test_a_chip_or_button_named_wrongly_is_refused(
+    client: TestClient, action: str, named: Any, message: str
+) -> None:
+    page_offers_buttons(client)
+    page_asks(client)
+    before = state(client)
+    tap = person_does(client, {action: named})
+    assert tap.status_code == 400
+    assert message in tap.json()["error"]["message"]
+    assert state(client) == before

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import re
 import socket
 import threading
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,14 @@ from conftest import (
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.control import events, ui
+from emulator.control import conversations, events, ui
 from emulator.control.routes import ControlError
 from emulator.persist import Persistence, StateStore, restore, scenario_hash, snapshot
-from emulator.scenario.load import load_file
+from emulator.rules import limits
+from emulator.scenario.load import load_file, load_text
 from emulator.state import World
+from emulator.webhooks.delivery import Webhooks
+from emulator.webhooks.signing import SIGNATURE_256, verify
 
 NEW_PSID = "2000000000000099"
 ACT = f"/_emulator/pages/{PAGE}/users/{{psid}}/messages"
@@ -227,6 +232,131 @@ def test_unknown_conversations_are_json_404s(client: TestClient) -> None:
     assert timeline(client, NEW_PSID)["data"][0]["event"]["added"] is True
 
 
+def chatty(client: TestClient, rounds: int = 6) -> list[int]:
+    """IN_WINDOW writes and is answered `rounds` times, someone else writing in between: the
+    orders of IN_WINDOW's timeline (2 items a round), oldest first."""
+    orders = []
+    for number in range(rounds):
+        orders.append(act(client, IN_WINDOW, {"text": f"p{number}"})["order"])
+        send(client, text_to(IN_WINDOW, f"b{number}"))
+        orders.append(client.get("/_emulator/messages").json()["data"][-1]["order"])
+        act(client, NEVER_WROTE, {"text": "another conversation"})
+    return orders
+
+
+# (query, by indexes into IN_WINDOW's 12 orders: the slice answered, has_earlier, has_more);
+# an index in the query is replaced by that item's order; "last" by the world's last order
+PAGES = [
+    ({}, (0, 12), False, False),
+    ({"limit": "5"}, (7, 12), True, False),
+    ({"limit": "12"}, (0, 12), False, False),
+    ({"before": 5, "limit": "3"}, (2, 5), True, True),
+    ({"before": 3, "limit": "5"}, (0, 3), False, True),
+    ({"before": 0}, (0, 0), False, True),
+    ({"after": 4}, (5, 12), None, False),
+    ({"after": 4, "limit": "3"}, (5, 8), None, True),
+    ({"after": 10, "limit": "1"}, (11, 12), None, False),
+    ({"after": "last"}, (12, 12), None, False),
+    ({"after": "0"}, (0, 12), None, False),
+]
+
+
+@pytest.mark.parametrize(("query", "answered", "has_earlier", "has_more"), PAGES)
+def test_a_timeline_comes_a_page_at_a_time(
+    client: TestClient,
+    query: dict[str, Any],
+    answered: tuple[int, int],
+    has_earlier: bool | None,
+    has_more: bool,
+) -> None:
+    orders = chatty(client)
+    everything = timeline(client, IN_WINDOW)
+    last = everything["last_order"]
+    assert [item["seq"] for item in everything["data"]] == orders
+    params = {
+        key: str(last if value == "last" else orders[value] if isinstance(value, int) else value)
+        for key, value in query.items()
+    }
+    body = client.get(f"/_emulator/conversations/{PAGE}/{IN_WINDOW}", params=params).json()
+    assert [item["seq"] for item in body["data"]] == orders[slice(*answered)]
+    assert body.get("has_earlier") is has_earlier  # not said with `after`
+    assert body["has_more"] is has_more
+    assert body["last_order"] == last
+    assert (body["page"]["id"], body["person"]["psid"]) == (PAGE, IN_WINDOW)
+
+
+def test_last_order_is_the_worlds_newest(client: TestClient) -> None:
+    assert timeline(client, IN_WINDOW)["last_order"] == 0
+    act(client, IN_7_DAYS, {"text": "elsewhere"})
+    assert send(client, text_to(IN_7_DAYS)).status_code == 200  # the journal's order is newest
+    newest = client.get("/_emulator/requests").json()["data"][-1]["order"]
+    body = timeline(client, IN_WINDOW)
+    assert (body["data"], body["last_order"]) == ([], newest)
+    # catching up from it: nothing new, until something happens in this conversation
+    caught_up = client.get(
+        f"/_emulator/conversations/{PAGE}/{IN_WINDOW}", params={"after": str(newest)}
+    )
+    assert caught_up.json()["data"] == []
+    wrote = act(client, IN_WINDOW, {"text": "now me"})
+    again = client.get(
+        f"/_emulator/conversations/{PAGE}/{IN_WINDOW}", params={"after": str(newest)}
+    ).json()
+    assert [item["event"]["mid"] for item in again["data"]] == [wrote["mid"]]
+    assert again["last_order"] == wrote["order"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("after=-1", "after must be a whole number, got '-1'"),
+        ("after=x", "after must be a whole number"),
+        ("before=1.5", "before must be a whole number"),
+        ("after=", "after must be a whole number, got ''"),
+        ("after=%EF%BC%91", "after must be a whole number"),  # a full-width digit
+        ("after=1" + "0" * 30, "after must be a whole number"),
+        ("limit=0", "limit must be 1 to 5000, got 0"),
+        ("limit=5001", "limit must be 1 to 5000, got 5001"),
+        ("after=1&before=2", "give after or before, not both"),
+        ("after=1&after=2", "after given 2 times"),
+    ],
+)
+def test_bad_paging_values_are_json_400s(client: TestClient, query: str, message: str) -> None:
+    response = client.get(f"/_emulator/conversations/{PAGE}/{IN_WINDOW}?{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert message in response.json()["error"]["message"]
+
+
+class Tripwire(dict[str, Any]):
+    """A record a page must not read: older than what it answers."""
+
+    def get(self, *args: Any) -> Any:
+        raise AssertionError("read an old record")
+
+    def __getitem__(self, key: str) -> Any:
+        raise AssertionError("read an old record")
+
+
+@pytest.mark.parametrize(
+    ("after", "limit", "answered"),
+    [(None, 5, 5), (45, 500, 5), (45, 2, 2)],
+    ids=["newest", "after", "after, cut"],
+)
+def test_a_page_reads_the_records_from_the_newest_end_only(
+    after: int | None, limit: int, answered: int
+) -> None:
+    subject = world()
+    page = subject.pages[PAGE]
+    for number in range(50):
+        subject.person_writes(page, IN_WINDOW, f"m{number}")  # orders 1 to 50
+    for index in range(40):  # orders 1 to 40: never read
+        subject.inbox[index] = Tripwire(subject.inbox[index])
+    found = conversations.timeline_page(subject, PAGE, IN_WINDOW, after=after, limit=limit)
+    texts = [item["event"]["text"] for item in found["data"]]
+    first = 50 - answered if after is None else after
+    assert texts == [f"m{number}" for number in range(first, first + answered)]
+
+
 def test_conversations_are_scoped_to_their_namespace(client: TestClient) -> None:
     made = client.put(
         "/_emulator/namespaces/ui-scope",
@@ -337,6 +467,55 @@ def test_persistence_ignores_webhook_events(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("bot_secret", "secret_changes", "valid", "status", "outcome"),
+    [
+        ("test-app-secret", False, True, 200, "delivered"),
+        ("another-secret", False, True, 403, "failed"),  # the bot's secret is wrong
+        ("new-secret", True, False, 403, "failed"),  # signed before the app's secret changed
+    ],
+    ids=["both agree", "the bot's secret differs", "the secret changed since"],
+)
+def test_each_delivery_says_whether_its_signature_is_valid(
+    monkeypatch: pytest.MonkeyPatch,
+    bot_secret: str,
+    secret_changes: bool,
+    valid: bool,
+    status: int,
+    outcome: str,
+) -> None:
+    monkeypatch.setattr(limits, "WEBHOOK_MAX_ATTEMPTS", 1)
+    scenario = load_text(
+        TEST_SCENARIO.read_text() + "webhook:\n  url: http://bot.test/webhook\n",
+        "test",
+    )
+
+    def bot(request: httpx.Request) -> httpx.Response:
+        signed = verify(bot_secret, request.content, request.headers[SIGNATURE_256])
+        return httpx.Response(200 if signed else 403)
+
+    async def scenario_() -> dict[str, Any]:
+        subject = World(scenario)
+        hooks = Webhooks(subject)
+        hooks._client = httpx.AsyncClient(transport=httpx.MockTransport(bot))
+        seen: list[dict[str, Any]] = []
+        subject.listeners.insert(0, lambda kind, data: seen.append({"kind": kind, **data}))
+        subject.person_writes(subject.pages[PAGE], IN_WINDOW, "hi")
+        made = [data for data in seen if data["kind"] == "webhook"]
+        assert [data["signature_valid"] for data in made] == [True]  # as made
+        if secret_changes:
+            app = subject.scenario.app.model_copy(update={"secret": "new-secret"})
+            subject.scenario = subject.scenario.model_copy(update={"app": app})
+        await asyncio.gather(*hooks._workers.values())  # the delivery, as a task
+        await hooks.close()
+        return dict(hooks.deliveries[0])
+
+    record = asyncio.run(scenario_())
+    assert record["signature_valid"] is valid
+    assert [attempt["status"] for attempt in record["attempts"]] == [status]
+    assert record["status"] == outcome
+
+
 # --- the UI's files -------------------------------------------------------------------------
 
 
@@ -376,6 +555,7 @@ def test_ui_files_are_served_with_their_types(
     assert response.headers["content-type"] == content_type
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == ui.CSP
     assert response.text.startswith(text)
     head = client.head(path)
     assert (head.status_code, head.content) == (200, b"")
@@ -425,6 +605,57 @@ def test_a_raw_dot_dot_path_is_refused_by_a_real_server(live: str) -> None:
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 404"), head
     assert json.loads(body)["error"]["message"] == "no UI file '../control/routes.py'"
+
+
+@pytest.mark.parametrize(
+    "directive",
+    [
+        "default-src 'self'",
+        "img-src 'self' data: http: https:",  # what the bot sent, from anywhere
+        "media-src 'self' http: https:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ],
+)
+def test_the_ui_runs_only_its_own_files(client: TestClient, directive: str) -> None:
+    page = client.get("/_emulator/ui")
+    policy = [part.strip() for part in page.headers["content-security-policy"].split(";")]
+    assert directive in policy
+
+
+class InlineFinder(HTMLParser):
+    """What a CSP without 'unsafe-inline' would block in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "style" or (tag == "script" and "src" not in names):
+            self.found.append(f"<{tag}>")
+        self.found += [f"{tag} {name}=" for name in names if name == "style" or name[:2] == "on"]
+        for name, value in attrs:
+            if name in ("href", "src", "action") and (value or "").startswith("javascript:"):
+                self.found.append(f"{tag} {name}=javascript:")
+
+
+def test_the_shipped_ui_has_nothing_inline_its_csp_would_block() -> None:
+    finder = InlineFinder()
+    finder.feed((ui.STATIC / "index.html").read_text())
+    assert finder.found == []
+    # markup from strings (inline handlers or styles would come back), style attributes, eval
+    blocked = re.compile(
+        r"\b(innerHTML|outerHTML|insertAdjacentHTML|eval|Function)\b\s*[=(]"
+        r"|setAttribute\(\s*[\"']style|\bnew Function\b"
+    )
+    for script in sorted(ui.STATIC.glob("*.js")):
+        found = blocked.search(script.read_text())
+        assert found is None, f"{script.name}: {found and found.group()}"
 
 
 def test_the_package_ships_the_ui(client: TestClient) -> None:
@@ -573,6 +804,32 @@ def test_namespace_streams_carry_their_namespace_only_with_webhooks(
         assert (kind, attempted["id"], attempted["status"]) == ("webhook", echo["id"], "pending")
         assert attempted["attempts"][0]["status"] is None
         assert attempted["attempts"][0]["error"]
+    finally:
+        reader.close()
+        http.delete(base)
+
+
+def test_namespace_streams_go_on_when_replaced_and_end_when_deleted(
+    live: str, http: httpx.Client
+) -> None:
+    base = "/_emulator/namespaces/ui-ending"
+    yaml = {"content-type": "application/yaml"}
+    made = http.put(base, content=TEST_SCENARIO.read_text(), headers=yaml)
+    assert made.status_code == 201, made.text
+    reader = EventReader(f"{live}{base}/events")
+    try:
+        # a new scenario: the same world, reset; the stream goes on
+        assert http.put(base, content=TEST_SCENARIO.read_text(), headers=yaml).status_code == 200
+        assert reader.next() == ("reset", {})
+        http.put(f"{base}/scenario", content=TEST_SCENARIO.read_text(), headers=yaml)
+        assert reader.next() == ("reset", {})
+        http.post(f"{base}/clock", json={"advance": "1h"}).raise_for_status()
+        assert reader.next()[0] == "clock"
+        # deleted: a reset (the client reloads), then the stream ends
+        assert http.delete(base).status_code == 200
+        assert reader.next() == ("reset", {})
+        assert reader.ended()
+        assert http.get(f"{base}/events").status_code == 404
     finally:
         reader.close()
         http.delete(base)
@@ -736,6 +993,42 @@ def test_a_stream_ends_at_shutdown_and_overflows() -> None:
         b'event: overflow\ndata: {"limit":2}\n\n',
         b"",
     ]
+
+
+@pytest.mark.parametrize("thread", [False, True], ids=["same loop", "another thread"])
+def test_a_discarded_world_ends_its_streams_after_a_reset(thread: bool) -> None:
+    subject = world()
+    hub = events.EventHub(subject)
+
+    async def discard(sent: list[dict[str, Any]], gone: asyncio.Event) -> None:
+        subject.emit("clock", clock(1))
+        if thread:
+            await asyncio.to_thread(subject.emit, "closed", {})
+        else:
+            subject.emit("closed", {})
+        subject.emit("clock", clock(2))  # after the end: not written
+
+    assert bodies(run_stream(hub, discard)) == [
+        events.CONNECTED,
+        events.frame("clock", clock(1)),
+        b"event: reset\ndata: {}\n\n",
+        b"",
+    ]
+    sent = run_stream(hub, discard)  # a new stream on it is refused
+    assert sent[0]["status"] == 404
+    assert b"namespace was deleted" in bodies(sent)[0]
+
+
+def test_a_world_discarded_with_no_stream_open_opens_none() -> None:
+    async def scenario() -> None:
+        subject = world()
+        hub = events.EventHub(subject)
+        subject.emit("closed", {})
+        with pytest.raises(ControlError) as refused:
+            hub.subscribe()
+        assert refused.value.status == 404
+
+    asyncio.run(scenario())
 
 
 def test_a_stream_pings_while_nothing_happens() -> None:

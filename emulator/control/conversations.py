@@ -3,12 +3,21 @@ conversation's timeline (what the person did, what the page sent, what was refus
 order it happened.
 
     GET {base}/conversations                     pages and people, most recently active first
-    GET {base}/conversations/{page_id}/{psid}    one conversation, oldest first
+    GET {base}/conversations/{page_id}/{psid}    one conversation, oldest first, a page at a time
+
+A conversation's page: `?limit=` items (default 500, at most 5000), oldest first. Without a
+bound, the newest ones; `?before=<order>`: the newest of those older than `order` (paging back);
+`?after=<order>`: the oldest of those newer than `order` (catching up; the answer's
+`last_order` is the next call's `after`). `has_earlier`: older items exist (not said with
+`after`); `has_more`: newer items exist. The world's records are oldest first (`order` grows
+along each deque), so a page is found by walking them from the newest end: what the default
+and `after` cost follows what is new, not how long the conversation is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +30,9 @@ from emulator.scenario.times import format_instant
 from emulator.state import PageState, Person, World
 
 Conversation = tuple[str, str]  # (page id, PSID)
+Item = dict[str, Any]
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
 
 
 def conversation_routes(world: World, namespace: str) -> list[Route]:
@@ -57,14 +69,14 @@ def conversation_routes(world: World, namespace: str) -> list[Route]:
         person = page.people.get(psid)
         if person is None:
             raise control.ControlError(404, f"no person {psid!r} on page {page_id!r}")
-        items = list(timeline(world, page.id, psid))
-        # records restored from a state file older than `order` sort first, by time
-        items.sort(key=lambda item: (item["seq"], item["at"]))
+        after, before, limit = paging(request)
+        window_ = timeline_page(world, page.id, psid, after=after, before=before, limit=limit)
         latest = last_activity(world, (page.id, psid)).get((page.id, psid))
         return {
             "page": page_view(page),
             "person": person_view(person, world.clock.now(), latest),
-            "data": items,
+            **window_,
+            "last_order": last_order(world),
         }
 
     return [
@@ -109,17 +121,104 @@ def window(wrote: datetime | None, length: timedelta, now: datetime) -> dict[str
     }
 
 
-def timeline(world: World, page_id: str, psid: str) -> Iterator[dict[str, Any]]:
-    """The conversation's items, unsorted: `seq` is the world's common order."""
-    for event in world.inbox:
+def paging(request: Request) -> tuple[int | None, int | None, int]:
+    """`after`, `before` and `limit` of the query; ControlError 400 if one is not a count."""
+    values: dict[str, int | None] = {}
+    for name in ("after", "before", "limit"):
+        given = request.query_params.getlist(name)
+        if len(given) > 1:
+            raise control.ControlError(400, f"{name} given {len(given)} times: give it once")
+        if not given:
+            values[name] = None
+            continue
+        text = given[0]
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise control.ControlError(400, f"{name} must be a whole number, got {text!r}")
+        values[name] = int(text)
+    after, before, limit = values["after"], values["before"], values["limit"]
+    if after is not None and before is not None:
+        raise control.ControlError(400, "give after or before, not both")
+    if limit is None:
+        limit = DEFAULT_LIMIT
+    elif not 1 <= limit <= MAX_LIMIT:
+        raise control.ControlError(400, f"limit must be 1 to {MAX_LIMIT}, got {limit}")
+    return after, before, limit
+
+
+def timeline_page(
+    world: World,
+    page_id: str,
+    psid: str,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """One page of the conversation, oldest first: `{"data", "has_earlier", "has_more"}` (no
+    `has_earlier` with `after`), as the module says."""
+    newer = False  # an item of the conversation newer than those answered was seen
+    candidates: list[Item] = []
+    for records, make in _sources(world, page_id, psid):
+        found = 0
+        for record in reversed(records):  # newest first
+            order = record.get("order", 0)
+            if after is not None and order <= after:
+                break  # the rest is older still
+            item = make(record)
+            if item is None:
+                continue
+            if before is not None and order >= before:
+                newer = True
+                continue
+            candidates.append(item)
+            found += 1
+            if after is None and found > limit:
+                break  # enough from this deque: limit, and one to tell there are earlier ones
+    # records restored from a state file older than `order` sort first, by time
+    candidates.sort(key=lambda item: (item["seq"], item["at"]))
+    if after is not None:
+        return {"data": candidates[:limit], "has_more": len(candidates) > limit}
+    return {
+        "data": candidates[-limit:],
+        "has_earlier": len(candidates) > limit,
+        "has_more": newer,
+    }
+
+
+def _sources(
+    world: World, page_id: str, psid: str
+) -> Iterable[tuple[deque[dict[str, Any]], Callable[[dict[str, Any]], Item | None]]]:
+    """Each record deque (oldest first) with what makes one of its records an item of this
+    conversation (None: another conversation's)."""
+
+    def inbound(event: dict[str, Any]) -> Item | None:
         if event["page_id"] == page_id and event["psid"] == psid:
-            yield _item("inbound", event["timestamp"], event, "event")
-    for entry in world.outbox:
+            return _item("inbound", event["timestamp"], event, "event")
+        return None
+
+    def sent(entry: dict[str, Any]) -> Item | None:
         if entry["page_id"] == page_id and entry["recipient_id"] == psid:
-            yield _item("sent", entry["timestamp"], entry, "entry")
-    for entry in world.journal:
+            return _item("sent", entry["timestamp"], entry, "entry")
+        return None
+
+    def rejected(entry: dict[str, Any]) -> Item | None:
         if entry.get("page_id") == page_id and refused_recipient(entry) == psid:
-            yield _item("rejected", entry["timestamp"], entry, "request")
+            return _item("rejected", entry["timestamp"], entry, "request")
+        return None
+
+    return ((world.inbox, inbound), (world.outbox, sent), (world.journal, rejected))
+
+
+def last_order(world: World) -> int:
+    """The newest `order` given in the world: that of its newest record (0: none yet)."""
+    return max(
+        (
+            records[-1].get("order", 0)
+            for records in (world.inbox, world.outbox, world.journal)
+            if records
+        ),
+        default=0,
+    )
 
 
 def _item(kind: str, at: str, record: dict[str, Any], key: str) -> dict[str, Any]:

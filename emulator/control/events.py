@@ -5,8 +5,11 @@ streams. Each stream has a bounded queue: a reader that falls `EVENTS_QUEUE_MAX`
 gets `event: overflow` and its stream ends (the UI then reloads everything). With no stream
 open, an event costs the hub one check.
 
-Streams end when the client goes away and when the server shuts down. uvicorn waits for open
-responses to finish before it shuts the app down, so an open stream would hold it forever: the
+Streams end when the client goes away, when the world is discarded (its namespace deleted:
+the world emits `closed`; each stream gets `event: reset`, then ends, and the hub opens no new
+one) and when the server shuts down. A reset or a new scenario (by either PUT) is `event: reset`
+on the open streams, which go on: the world is the same one. uvicorn waits for open responses
+to finish before it shuts the app down, so an open stream would hold it forever: the
 emulator's server (emulator/serving.py) calls `end_all_streams()` as its shutdown begins.
 """
 
@@ -16,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -55,13 +58,15 @@ def frame(kind: str, data: Any) -> bytes:
 
 
 class Subscriber:
-    """One open stream: the frames waiting to be written, and why it ends (None: it goes on)."""
+    """One open stream: the frames waiting to be written, and why it ends (None: it goes on).
+    Ended as `finished`, it writes what was queued before it ends; otherwise at once."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, limit: int, ping: float) -> None:
         self.loop = loop  # the stream's event loop: only it touches the queue
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(limit)
         self.ping = ping
-        self.ending: str | None = None  # overflow | closed (shutdown) | gone (the client)
+        # overflow | closed (shutdown) | gone (the client) | finished (the world is discarded)
+        self.ending: str | None = None
 
     def push(self, data: bytes) -> None:
         if self.ending is not None:
@@ -88,8 +93,10 @@ class Subscriber:
             if self.ending == "overflow":
                 yield frame("overflow", {"limit": self.queue.maxsize})
                 return
-            if self.ending is not None:
-                return
+            if self.ending is not None and (
+                self.ending != "finished" or data is PING or data == _WAKE
+            ):
+                return  # finished: the frames queued before the end are written first
             if data:
                 yield data
 
@@ -108,32 +115,48 @@ class EventHub:
         self.ping = ping
         self.most = most
         self.subscribers: set[Subscriber] = set()
+        self.finished = False  # the world was discarded: no new stream
         # first, so an event caused while another is handled (the webhook delivery record a
         # send makes) reaches the stream after its cause
         world.listeners.insert(0, self._on_event)
 
     def _on_event(self, kind: str, payload: dict[str, Any]) -> None:
         if not self.subscribers:  # the Graph hot path: nobody watching costs this check only
+            if kind == "closed":
+                self.finish()
+            return
+        if kind == "closed":  # the world is discarded: a reset (reload), then the streams end
+            self.finish()
             return
         name = KINDS.get(kind)
-        if name is None:
+        if name is None or self.finished:
             return
         data = frame(name, payload)
-        try:
-            here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
+        here = _running_loop()
         for subscriber in tuple(self.subscribers):
-            if subscriber.loop is here:
-                subscriber.push(data)
-            else:  # the world changed on another thread: the queue is the stream loop's
-                try:
-                    subscriber.loop.call_soon_threadsafe(subscriber.push, data)
-                except RuntimeError:  # that loop has ended
-                    self.subscribers.discard(subscriber)
+            self._call(subscriber, here, subscriber.push, data)
+
+    def _call(
+        self,
+        subscriber: Subscriber,
+        here: asyncio.AbstractEventLoop | None,
+        action: Callable[[Any], None],
+        argument: Any,
+    ) -> None:
+        """Run `action(argument)` on the subscriber's loop: now if it is this thread's, else as
+        soon as it can (in the order of the calls)."""
+        if subscriber.loop is here:
+            action(argument)
+        else:  # the world changed on another thread: the queue is the stream loop's
+            try:
+                subscriber.loop.call_soon_threadsafe(action, argument)
+            except RuntimeError:  # that loop has ended
+                self.subscribers.discard(subscriber)
 
     def subscribe(self) -> Subscriber:
         """A new stream (on the running loop); ControlError 503 when too many are open."""
+        if self.finished:
+            raise control.ControlError(404, "these events' namespace was deleted")
         if len(self.subscribers) >= self.most:
             raise control.ControlError(503, f"too many open event streams (at most {self.most})")
         subscriber = Subscriber(asyncio.get_running_loop(), self.limit, self.ping)
@@ -143,6 +166,16 @@ class EventHub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+
+    def finish(self) -> None:
+        """The world is discarded: every open stream gets `event: reset`, then ends (from any
+        thread); no new stream is opened, no later event is written."""
+        self.finished = True
+        data = frame(KINDS["reset"], {})
+        here = _running_loop()
+        for subscriber in tuple(self.subscribers):
+            self._call(subscriber, here, subscriber.push, data)
+            self._call(subscriber, here, subscriber.end, "finished")
 
     def close(self) -> None:
         """End every open stream (from any thread)."""
@@ -179,6 +212,13 @@ class EventStream:
         finally:
             watcher.cancel()
             self.hub.unsubscribe(subscriber)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 async def _body(send: Send, data: bytes) -> None:

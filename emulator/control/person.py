@@ -1,5 +1,10 @@
 """What the person does, as the control API takes it: write, tap a quick reply or a postback
-button the bot sent, send an attachment, react, read. Validated here, before any change."""
+button the bot sent, send an attachment, react, read. Validated here, before any change.
+
+A quick reply or a button is named by its payload or title (a string: the newest match), or by
+both (`{"payload": ..., "title": ...}`: that exact one). As on Messenger, quick replies are
+tappable only on the page's latest message to the person, and only until the person sends a
+message or taps a postback button; postback buttons stay tappable."""
 
 from __future__ import annotations
 
@@ -18,9 +23,14 @@ class ActionError(ValueError):
 
 
 def parse_action(
-    body: dict[str, Any], page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
+    body: dict[str, Any],
+    page: PageState,
+    psid: str,
+    outbox: Sequence[dict[str, Any]],
+    inbox: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The action as the world applies it: {"kind", ...}."""
+    """The action as the world applies it: {"kind", ...}. `outbox` is what the page sent,
+    `inbox` what people did (World.outbox and World.inbox), both oldest first."""
     if len(body) != 1:
         raise ActionError(
             "send exactly one of text, quick_reply, postback, attachment, reaction, unreact, read"
@@ -31,7 +41,7 @@ def parse_action(
             raise ActionError("text must be a non-empty string")
         return {"kind": "message", "text": value}
     if key == "quick_reply":
-        reply = _find(value, _quick_replies(page, psid, outbox), "quick reply")
+        reply = _find(value, _quick_replies(page, psid, outbox, inbox), "quick reply")
         return {
             "kind": "message",
             "text": reply.get("title", ""),
@@ -74,36 +84,79 @@ def parse_action(
 
 
 def _find(wanted: Any, candidates: Iterator[dict[str, Any]], what: str) -> dict[str, Any]:
-    """The newest candidate whose payload or title is `wanted`."""
-    if not isinstance(wanted, str) or not wanted:
-        raise ActionError(f"{what}: give its payload or title")
-    for candidate in candidates:
-        if wanted in (str(candidate.get("payload")), candidate.get("title")):
-            return candidate
-    raise ActionError(f"no {what} {wanted!r} in what the page sent this person")
+    """The newest candidate whose payload or title is `wanted` (a string), or whose payload and
+    title are those of `wanted` ({"payload", "title"})."""
+    if isinstance(wanted, dict):
+        payload, title = wanted.get("payload"), wanted.get("title")
+        if set(wanted) != {"payload", "title"} or not (
+            isinstance(payload, str) and isinstance(title, str)
+        ):
+            raise ActionError(
+                f'{what}: give its payload or title, or {{"payload": "...", "title": "..."}}'
+            )
+        for candidate in candidates:
+            if str(candidate.get("payload")) == payload and candidate.get("title") == title:
+                return candidate
+        shown = f"{title!r} with payload {payload!r}"
+    else:
+        if not isinstance(wanted, str) or not wanted:
+            raise ActionError(f"{what}: give its payload or title")
+        for candidate in candidates:
+            if wanted in (str(candidate.get("payload")), candidate.get("title")):
+                return candidate
+        shown = repr(wanted)
+    raise ActionError(f"no {what} {shown} in what the page sent this person")
 
 
 def _sent_to(
     page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
+    """The page's messages to this person (outbox entries; no sender actions), newest first."""
     for entry in reversed(outbox):
         if entry["page_id"] == page.id and entry["recipient_id"] == psid and entry["message"]:
-            yield entry["message"]
+            yield entry
 
 
 def _quick_replies(
-    page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
+    page: PageState,
+    psid: str,
+    outbox: Sequence[dict[str, Any]],
+    inbox: Sequence[dict[str, Any]],
 ) -> Iterator[dict[str, Any]]:
-    for message in _sent_to(page, psid, outbox):
-        yield from (r for r in message.get("quick_replies", ()) if r.get("content_type") == "text")
-        return  # quick replies only work on the page's latest message
+    """The text quick replies of the page's latest message to this person. ActionError if the
+    person has answered since: a message or a postback of theirs replaces them (Messenger
+    shows them no more)."""
+    latest = next(_sent_to(page, psid, outbox), None)
+    if latest is None:
+        return
+    replies = [r for r in latest["message"].get("quick_replies") or () if isinstance(r, dict)]
+    if replies and _answered_since(page, psid, inbox, latest.get("order", 0)):
+        raise ActionError("those quick replies are gone: the person has already answered")
+    yield from (r for r in replies if r.get("content_type") == "text")
+
+
+def _answered_since(
+    page: PageState, psid: str, inbox: Sequence[dict[str, Any]], order: int
+) -> bool:
+    """Whether the person sent the page a message or a postback after `order` (the inbox is
+    oldest first: only the events newer than `order` are looked at)."""
+    for event in reversed(inbox):
+        if event.get("order", 0) <= order:
+            return False
+        if (
+            event["page_id"] == page.id
+            and event["psid"] == psid
+            and event["kind"] in ("message", "postback")
+        ):
+            return True
+    return False
 
 
 def _postback_buttons(
     page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
-    for message in _sent_to(page, psid, outbox):
-        payload = (message.get("attachment") or {}).get("payload") or {}
+    for entry in _sent_to(page, psid, outbox):
+        payload = (entry["message"].get("attachment") or {}).get("payload") or {}
         groups = [payload.get("buttons") or []]
         groups += [element.get("buttons") or [] for element in payload.get("elements") or []]
         for buttons in groups:

@@ -153,22 +153,28 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         return _saved(request).metadata()
 
     async def attachment_data(request: Request) -> Response:
+        """The uploaded bytes, as they came. They are anyone's (a bot's upload) and this origin
+        hosts the UI: a CSP sandbox keeps any script in them from running here, and only
+        images, audio and video are shown inline (the rest is downloaded)."""
         saved = _saved(request)
         if saved.data is None:
             raise ControlError(
                 404, f"attachment {saved.id!r} was saved from a URL: no bytes", url=saved.url
             )
         content_type = saved.content_type or ""
-        headers = {
-            "content-type": content_type
-            if content_type.isprintable() and content_type.strip()
-            else "application/octet-stream",
-            "x-content-type-options": "nosniff",
-        }
+        if not (content_type.isprintable() and content_type.strip()):
+            content_type = "application/octet-stream"
+        kind, slash, _ = content_type.split(";", 1)[0].strip().lower().partition("/")
+        inline = bool(slash) and kind in ("image", "audio", "video")
+        disposition = "inline" if inline else "attachment"
         if saved.filename:
-            headers["content-disposition"] = "inline; filename*=UTF-8''" + quote(
-                saved.filename, safe=""
-            )
+            disposition += "; filename*=UTF-8''" + quote(saved.filename, safe="")
+        headers = {
+            "content-type": content_type,
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "content-disposition": disposition,
+        }
         return Response(saved.data, headers=headers)
 
     async def reset(request: Request) -> dict[str, Any]:
@@ -208,7 +214,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
             raise ControlError(400, f"a PSID is numeric, got {psid!r}")
         body = await json_object(request)
         try:
-            action = parse_action(body, page, psid, world.outbox)
+            action = parse_action(body, page, psid, world.outbox, world.inbox)
         except ActionError as exc:
             raise ControlError(400, str(exc)) from None
         event = world.person_acts(page, psid, action)

@@ -44,10 +44,26 @@ CONTENT_TYPES = {
 }
 # a path segment: no empty, hidden or dot-dot segment, no backslash, colon or control character
 SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
+# The UI runs its own files only: no inline script or style, no plugin, no framing. Message
+# images and media may come from anywhere (what the bot sent); fetches stay on this origin.
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data: http: https:",
+        "media-src 'self' http: https:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 HEADERS = {
     "cache-control": "no-cache",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
+    "content-security-policy": CSP,
 }
 
 

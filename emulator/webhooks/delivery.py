@@ -22,7 +22,7 @@ from emulator.rules import limits
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.webhooks import events
-from emulator.webhooks.signing import SIGNATURE_256, serialize, signature_headers
+from emulator.webhooks.signing import SIGNATURE_256, serialize, signature_headers, verify
 
 if TYPE_CHECKING:  # httpx is imported when a webhook is first used: start-up stays fast
     import httpx
@@ -135,6 +135,8 @@ class Webhooks:
             "created": format_instant(self.world.clock.now()),
             "body": body.decode("ascii"),
             "signature": headers[SIGNATURE_256],
+            # checked as a bot checks it (signing.verify), with the app secret at each attempt
+            "signature_valid": self._signature_valid(body, headers),
             "status": "pending",
             "attempts": [],
         }
@@ -175,6 +177,7 @@ class Webhooks:
                 record["status"] = "dropped"  # the webhook was removed or moved meanwhile
                 self._changed(record)
                 return
+            record["signature_valid"] = self._signature_valid(body, headers)
             started = time.perf_counter()
             status, error = None, None
             try:
@@ -231,6 +234,11 @@ class Webhooks:
                     if len(head) >= limits.WEBHOOK_MAX_RESPONSE_BYTES:
                         break
                 return response.status_code, bytes(head[: limits.WEBHOOK_MAX_RESPONSE_BYTES])
+
+    def _signature_valid(self, body: bytes, headers: dict[str, str]) -> bool:
+        """Whether the bot, holding the scenario's app secret now, accepts the signature the
+        body was sent with (signed when the event happened): false once the secret changed."""
+        return verify(self.world.scenario.app.secret, body, headers[SIGNATURE_256])
 
     def _current(self, url: str) -> bool:
         spec = self.world.scenario.webhook
