@@ -2,9 +2,13 @@
 Playwright for Python) against a real `send-api-emulator serve` process whose webhook is the
 example bot (examples/echo_bot.py), both on free 127.0.0.1 ports.
 
-What the person types reaches the bot, its answers render live as Messenger shows them, quick
-replies and postback buttons round-trip, the clock closes windows, refused sends show their
-rule, the inspector lists calls and deliveries, and the page works by keyboard and on a phone.
+What the person types reaches the bot, its answers render live as Messenger shows them (the
+person's messages on the right, the page's on the left), quick replies and postback buttons
+round-trip (the exact chip or button tapped, once, while it is still offered), the clock closes
+windows and ends a stale typing indicator, refused sends show their rule, a long conversation
+pages back, the inspector lists calls and deliveries, and the page works by keyboard and on a
+phone (its drawers hold the focus). Every page runs under the server's Content-Security-Policy:
+a violation fails the test.
 
 Without `chromium` or Playwright these tests are skipped with the reason; with
 SEND_API_REQUIRE_BROWSER=1 (set by .ci/run) they fail instead. The browser only ever opens the
@@ -16,6 +20,7 @@ only a guard against hangs.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -30,6 +35,7 @@ import httpx
 import pytest
 import uvicorn
 from conftest import (
+    BLOCKED,
     IN_7_DAYS,
     IN_WINDOW,
     LONG_AGO,
@@ -142,6 +148,12 @@ def new_page(browser: Browser, stack: Stack, viewport: dict[str, int]) -> Page:
             route.abort("blockedbyclient")
 
     context.route("**/*", only_the_emulator)
+    # what the Content-Security-Policy blocked (inline script or style...): must stay empty
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', (e) =>"
+        " window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));"
+    )
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     errors = PAGE_ERRORS.setdefault(page, [])
@@ -150,10 +162,13 @@ def new_page(browser: Browser, stack: Stack, viewport: dict[str, int]) -> Page:
 
 
 def close(page: Page) -> None:
-    """Close the page's context; no uncaught script error may have happened in it."""
+    """Close the page's context; no uncaught script error (and nothing the
+    Content-Security-Policy blocked) may have happened in it."""
     errors = PAGE_ERRORS.pop(page, [])
+    violations = page.evaluate("window.__cspViolations || []") if not page.is_closed() else []
     page.context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not violations, f"blocked by the Content-Security-Policy: {violations}"
 
 
 @pytest.fixture
@@ -176,6 +191,15 @@ def open_ui(page: Page, stack: Stack, psid: str | None = None) -> None:
 
 def assert_not_reloaded(page: Page) -> None:
     assert page.evaluate("window.__noReload") is True
+
+
+def wait_for_count(page: Page, found: list[Any], count: int) -> None:
+    """Until `found` (filled by a Playwright handler) holds `count` items; a guard, no timing."""
+    for _ in range(TIMEOUT // 20):
+        if len(found) >= count:
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError(f"{len(found)} of {count} seen: {found}")
 
 
 def person(page: Page, psid: str) -> Locator:
@@ -218,6 +242,15 @@ def test_a_typed_message_reaches_the_bot_and_its_answer_renders_live(
     answer = say_hello(page)
 
     expect(answer).to_have_attribute("data-type", "text")
+    # as Messenger shows it to the person played: their message right and blue, the page's left
+    said = bubbles(page, "inbound").filter(has_text="hello").locator(".bubble")
+    heard = answer.locator(".bubble").first
+    said_box, heard_box = said.bounding_box(), heard.bounding_box()
+    assert said_box
+    assert heard_box
+    assert heard_box["x"] + heard_box["width"] < said_box["x"] + said_box["width"]
+    assert heard_box["x"] < said_box["x"]
+    expect(page.get_by_test_id("you-are")).to_have_text(re.compile(r"^You are \S"))
     expect(answer.get_by_test_id("quick-reply")).to_have_text(["Shoes", "Socks"])
     expect(active_chips(page)).to_have_count(2)
     expect(active_chips(page).first).to_have_attribute("data-payload", "SHOES")
@@ -355,6 +388,9 @@ def test_the_inspector_lists_graph_calls_and_webhook_deliveries(page: Page, stac
         expect(rows.and_(page.locator(f"[data-field={field}]"))).to_have_count(1)
     delivery = rows.and_(page.locator("[data-field=messages]"))
     expect(delivery).to_have_attribute("data-status", "delivered")
+    expect(delivery.get_by_test_id("webhook-signature-valid")).to_have_text(
+        "\u2713 signature valid"
+    )
     delivery.locator("summary").click()
     expect(delivery.get_by_test_id("webhook-signature")).to_have_text(re.compile(r"^sha256="))
     assert_not_reloaded(page)
@@ -431,10 +467,34 @@ def test_on_a_phone_the_people_toggle_reveals_the_list(browser: Browser, stack: 
         grace = person(page, IN_7_DAYS)
         expect(page.locator("[data-testid=person-item][aria-current=true]")).to_be_focused()
         expect(grace).to_be_visible()
+        # while open, the drawer holds the focus: the rest of the page is inert
+        for other in ("main", ".topbar"):
+            assert page.locator(other).evaluate("(node) => node.inert") is True, other
+        close_button = page.get_by_test_id("people-close")
+        expect(close_button).to_be_visible()
+        expect(close_button).to_have_accessible_name("Close the people list")
+        close_button.click()
+        expect(people).to_be_hidden()
+        expect(toggle).to_be_focused()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        assert page.locator("main").evaluate("(node) => node.inert") is False
+
+        toggle.click()
+        expect(grace).to_be_visible()
         grace.click()
         expect(people).to_be_hidden()
         expect(page.locator("#conversation-title")).to_have_text("Grace")
         expect(composer(page)).to_be_visible()
+        expect(composer(page)).to_be_enabled()
+
+        # the inspector covers the page on a phone too: the rest is inert until it closes
+        page.get_by_test_id("inspector-toggle").click()
+        expect(page.get_by_test_id("inspector")).to_be_visible()
+        assert page.locator("main").evaluate("(node) => node.inert") is True
+        page.keyboard.press("Escape")
+        expect(page.get_by_test_id("inspector")).to_be_hidden()
+        expect(page.get_by_test_id("inspector-toggle")).to_be_focused()
+        assert page.locator("main").evaluate("(node) => node.inert") is False
 
         page.get_by_test_id("controls-toggle").click()
         expect(page.get_by_test_id("clock-advance-24h")).to_be_visible()
@@ -502,4 +562,283 @@ def test_every_template_and_attachment_renders(page: Page, stack: Stack) -> None
     expect(generic.get_by_test_id("call-button")).to_contain_text("+15105551234")
     # the made-up image hosts were never reached: their pictures fall back to placeholders
     expect(page.locator("[data-testid=bubble][data-type=image] .media-placeholder")).to_be_visible()
+    assert_not_reloaded(page)
+
+
+# --- taps: the exact chip or button, once, while it is offered ------------------------------------
+
+
+def graph(stack: Stack, psid: str, message: dict[str, Any]) -> None:
+    """The page sends `message` to `psid` (a RESPONSE)."""
+    body = {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": message}
+    response = send(stack.client, body)
+    assert response.status_code == 200, response.text
+
+
+def test_chips_and_buttons_sharing_a_payload_send_the_one_tapped(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    seen = len(stack.seen)
+    sizes = [
+        {"content_type": "text", "title": title, "payload": "SIZE"} for title in ("Small", "Large")
+    ]
+    graph(stack, IN_WINDOW, {"text": "Which size?", "quick_replies": sizes})
+    expect(active_chips(page)).to_have_count(2)
+
+    active_chips(page).filter(has_text="Large").click()
+    tapped = bubbles(page, "inbound").last
+    expect(tapped).to_have_attribute("data-type", "quick_reply")
+    expect(tapped.locator(".bubble")).to_have_text("Large")  # not "Small", the first "SIZE"
+    expect(bubbles(page, "sent").filter(has_text="You picked SIZE.")).to_have_count(1)
+    event = next(e for e in stack.seen[seen:] if e.get("message", {}).get("quick_reply"))
+    assert event["message"]["text"] == "Large"
+    assert event["message"]["quick_reply"] == {"payload": "SIZE"}
+
+    colours = [{"type": "postback", "title": t, "payload": "COLOUR"} for t in ("Red", "Blue")]
+    template = {"template_type": "button", "text": "Which colour?", "buttons": colours}
+    graph(stack, IN_WINDOW, {"attachment": {"type": "template", "payload": template}})
+    buttons = bubbles(page, "sent").last.get_by_test_id("postback-button")
+    expect(buttons).to_have_text(["Red", "Blue"])
+    buttons.filter(has_text="Blue").click()
+    postback = bubbles(page, "inbound").last
+    expect(postback).to_have_attribute("data-type", "postback")
+    expect(postback.locator(".bubble")).to_have_text("Blue")
+    expect(bubbles(page, "sent").filter(has_text="You tapped Blue. Thanks!")).to_have_count(1)
+    assert_not_reloaded(page)
+
+
+def test_quick_replies_go_once_the_person_writes(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    offered = [
+        {"content_type": "text", "title": title, "payload": title.upper()}
+        for title in ("Yes", "No")
+    ]
+    graph(stack, IN_WINDOW, {"text": "Shall we ship it?", "quick_replies": offered})
+    question = bubbles(page, "sent").filter(has_text="Shall we ship it?")
+    expect(question.get_by_test_id("quick-reply")).to_have_count(2)
+    expect(active_chips(page)).to_have_count(2)
+    # the bot's answer is refused, so the page sends nothing after the person's message
+    fault = {"error": "temporary_send_failure", "match": {"recipient_id": IN_WINDOW}, "times": 1}
+    assert stack.client.post("/_emulator/faults", json=fault).status_code == 201
+
+    composer(page).fill("Let me think about it")
+    composer(page).press("Enter")
+    expect(bubbles(page, "inbound").filter(has_text="Let me think about it")).to_have_count(1)
+    expect(bubbles(page, "rejected")).to_have_count(1)  # the bot's refused answer
+    # the person answered: the chips are what was offered, no longer tappable
+    expect(active_chips(page)).to_have_count(0)
+    chips = question.get_by_test_id("quick-reply")
+    expect(chips).to_have_count(2)
+    for index in range(2):
+        expect(chips.nth(index)).to_be_disabled()
+        expect(chips.nth(index)).to_have_attribute("data-active", "false")
+
+    # a new message with quick replies: only its chips are shown, the old group goes
+    composer(page).fill("OK, go ahead")
+    composer(page).press("Enter")
+    answer = bubbles(page, "sent").filter(has_text="You said: OK, go ahead")
+    expect(answer.get_by_test_id("quick-reply")).to_have_text(["Shoes", "Socks"])
+    expect(question.get_by_test_id("quick-reply")).to_have_count(0)
+    expect(page.get_by_test_id("quick-reply")).to_have_count(2)
+    expect(active_chips(page)).to_have_count(2)
+    assert_not_reloaded(page)
+
+
+def test_an_action_on_its_way_is_not_sent_twice(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    held: list[Route] = []  # the person's actions, held until released here
+    page.route(
+        re.compile(r"/_emulator/pages/[^/]+/users/[^/]+/messages$"), lambda r: held.append(r)
+    )
+    send_button = page.get_by_test_id("composer-send")
+
+    seen = len(stack.seen)
+
+    composer(page).fill("only once")
+    composer(page).press("Enter")
+    expect(send_button).to_be_disabled()
+    composer(page).press("Enter")  # while the first is on its way: nothing
+    page.evaluate("document.getElementById('composer').requestSubmit()")
+    wait_for_count(page, held, 1)
+    held[0].continue_()
+    expect(bubbles(page, "sent").filter(has_text="You said: only once")).to_have_count(1)
+    expect(send_button).to_be_enabled()
+    expect(composer(page)).to_have_value("")
+
+    chip = active_chips(page).first
+    expect(chip).to_have_text("Shoes")
+    chip.evaluate("(node) => { node.click(); node.click(); }")
+    expect(chip).to_have_attribute("aria-disabled", "true")
+    wait_for_count(page, held, 2)
+    held[1].continue_()
+    expect(bubbles(page, "sent").filter(has_text="You picked SHOES.")).to_have_count(1)
+
+    button = page.get_by_test_id("postback-button")
+    button.evaluate("(b) => { b.click(); b.click(); }")
+    expect(button).to_have_attribute("aria-disabled", "true")
+    wait_for_count(page, held, 3)
+    held[2].continue_()
+    expect(bubbles(page, "sent").filter(has_text="You tapped Talk to us.")).to_have_count(1)
+    expect(button).not_to_have_attribute("aria-disabled", "true")
+
+    assert len(held) == 3, [route.request.post_data for route in held]
+    expect(bubbles(page, "inbound")).to_have_count(3)
+    events = stack.seen[seen:]
+    texts = [e["message"].get("text") for e in events if "message" in e]
+    assert texts.count("only once") == 1
+    assert texts.count("Shoes") == 1
+    assert sum(1 for e in events if "postback" in e) == 1
+    assert_not_reloaded(page)
+
+
+# --- a long conversation, the typing indicator ----------------------------------------------------
+
+
+def test_a_long_conversation_opens_on_its_newest_and_pages_back(page: Page, stack: Stack) -> None:
+    for number in range(505):
+        response = send(stack.client, text_to(IN_WINDOW, f"m{number}"))
+        assert response.status_code == 200, response.text
+    open_ui(page, stack, IN_WINDOW)
+    sent = bubbles(page, "sent")
+    expect(sent).to_have_count(500)  # the newest 500
+    expect(sent.first.locator(".bubble")).to_have_text("m5")
+    earlier = page.get_by_test_id("show-earlier")
+    expect(earlier).to_be_visible()
+
+    graph(stack, IN_WINDOW, {"text": "one more"})  # live: fetched alone, after the others
+    expect(sent).to_have_count(501)
+    expect(sent.last.locator(".bubble")).to_have_text("one more")
+
+    earlier.click()
+    expect(sent).to_have_count(506)
+    expect(sent.first.locator(".bubble")).to_have_text("m0")
+    expect(earlier).to_be_hidden()
+    expect(page.get_by_test_id("message-log")).to_be_focused()
+    assert_not_reloaded(page)
+
+
+def test_the_typing_indicator_ends_after_20_emulated_seconds(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    typing = page.get_by_test_id("typing-indicator")
+    body = {"recipient": {"id": IN_WINDOW}, "sender_action": "typing_on"}
+    assert send(stack.client, body).status_code == 200
+    expect(typing).to_be_visible()
+    stack.client.post("/_emulator/clock", json={"advance": "10s"}).raise_for_status()
+    expect(page.get_by_test_id("clock-now")).to_contain_text("09:00:10")
+    expect(typing).to_be_visible()
+    stack.client.post("/_emulator/clock", json={"advance": "11s"}).raise_for_status()
+    expect(typing).to_be_hidden()
+    assert_not_reloaded(page)
+
+
+def test_a_namespace_named_ui_finds_its_own_control_api(page: Page, stack: Stack) -> None:
+    base = "/_emulator/namespaces/ui"
+    yaml = {"content-type": "application/yaml"}
+    made = stack.client.put(base, content=TEST_SCENARIO.read_text(), headers=yaml)
+    assert made.status_code == 201, made.text
+    try:
+        for path in (f"{base}/ui", f"{base}/ui/"):
+            page.goto(f"{stack.url}{path}")
+            expect(page.get_by_test_id("live-status")).to_have_text("live")
+            expect(page.get_by_test_id("namespace")).to_have_text("ui")
+            assert page.evaluate("document.documentElement.dataset.base") == base
+    finally:
+        stack.client.delete(base)
+
+
+# --- the connection: hidden tabs, errors ----------------------------------------------------------
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    """Play the tab being hidden or shown again (headless pages are always visible)."""
+    page.evaluate(
+        "(hidden) => {"
+        " Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});"
+        " document.dispatchEvent(new Event('visibilitychange')); }",
+        hidden,
+    )
+
+
+def test_a_hidden_tab_lets_its_stream_go_and_catches_up_when_shown(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    graph(stack, IN_WINDOW, {"text": "before hiding"})
+    expect(bubbles(page, "sent")).to_have_count(1)
+
+    set_hidden(page, True)
+    status = page.get_by_test_id("live-status")
+    expect(status).to_have_attribute("data-mode", "paused")
+    graph(stack, IN_WINDOW, {"text": "while hidden"})
+    set_hidden(page, False)
+    expect(status).to_have_text("live")
+    expect(bubbles(page, "sent").last.locator(".bubble")).to_have_text("while hidden")
+    expect(bubbles(page, "sent")).to_have_count(2)
+    graph(stack, IN_WINDOW, {"text": "after showing"})  # live again
+    expect(bubbles(page, "sent")).to_have_count(3)
+    assert_not_reloaded(page)
+
+
+def test_connection_errors_are_shown_once_and_go_when_the_emulator_answers(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    down = re.compile(r"/_emulator/conversations")
+    page.route(down, lambda route: route.abort("connectionrefused"))
+    for number in range(3):  # each send makes the page refresh: each refresh fails
+        graph(stack, IN_WINDOW, {"text": f"unseen {number}"})
+        notice = page.get_by_test_id("notice").filter(has_text="cannot be reached")
+        expect(notice).to_have_count(1)
+        expect(notice).to_contain_text("cannot be reached")
+    notice = page.get_by_test_id("notice").filter(has_text="cannot be reached")
+    expect(notice).to_contain_text(re.compile(r"\u00d7\d"))  # the same notice, counted
+    page.unroute(down)
+    graph(stack, IN_WINDOW, {"text": "back"})
+    expect(bubbles(page, "sent")).to_have_count(4)
+    expect(page.get_by_test_id("notice")).to_have_count(0)
+    assert_not_reloaded(page)
+
+
+def test_an_uploaded_file_shows_its_name_and_downloads(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    message = {"attachment": {"type": "file", "payload": {"is_reusable": True}}}
+    uploaded = stack.client.post(
+        "/v21.0/me/message_attachments",
+        params={"access_token": "PAGE_TOKEN"},
+        data={"message": json.dumps(message)},
+        files={"filedata": ("invoice-42.pdf", b"%PDF-1.4 a tiny file", "application/pdf")},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    attachment_id = uploaded.json()["attachment_id"]
+    by_id = {"attachment": {"type": "file", "payload": {"attachment_id": attachment_id}}}
+    graph(stack, IN_WINDOW, by_id)
+
+    bubble = bubbles(page, "sent").last
+    expect(bubble).to_have_attribute("data-type", "file")
+    expect(bubble.locator(".file-card")).to_have_text("invoice-42.pdf")
+    link = bubble.get_by_test_id("attachment-link")
+    expect(link).to_have_text("invoice-42.pdf")
+    expect(link).to_have_attribute("download", "invoice-42.pdf")
+    expect(link).to_have_attribute(
+        "href", f"{stack.url}/_emulator/attachments/{attachment_id}/data"
+    )
+    assert_not_reloaded(page)
+
+
+def test_the_people_list_is_updated_in_place(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    grace = person(page, IN_7_DAYS)
+    grace.focus()
+    grace.evaluate("(node) => { node.__kept = true; }")
+    expect(grace.get_by_test_id("window-standard")).to_have_text("24 h window: closed")
+    expect(grace.get_by_test_id("blocked-badge")).to_be_hidden()
+    expect(person(page, BLOCKED).get_by_test_id("blocked-badge")).to_be_visible()
+    # Grace writes: her window opens and she moves to the top of the list, focus and all
+    response = stack.client.post(
+        f"/_emulator/pages/{PAGE}/users/{IN_7_DAYS}/messages", json={"text": "I am back"}
+    )
+    assert response.status_code == 200, response.text
+    expect(grace.get_by_test_id("window-standard")).to_have_text("24 h window: 24h left")
+    expect(page.get_by_test_id("person-item").first).to_have_attribute("data-psid", IN_7_DAYS)
+    expect(grace).to_be_focused()
+    assert grace.evaluate("(node) => node.__kept") is True  # the same node, not a new one
     assert_not_reloaded(page)

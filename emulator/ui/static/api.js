@@ -1,7 +1,11 @@
 // The control API, as the tests use it, and the live event stream (with a polling fallback).
 
-/** The control base: this page's path without its trailing /ui (or /ui/...). */
-export const BASE = location.pathname.replace(/\/ui(\/.*)?$/, "") || "/_emulator";
+/**
+ * The control base: this page's path without its last /ui (or /ui/, /ui/<file>). The greedy
+ * prefix takes the rightmost /ui: a namespace named "ui" (/_emulator/namespaces/ui/ui) keeps
+ * its name (a plain /\/ui(\/[^/]*)?$/ would match at the leftmost /ui and drop it).
+ */
+export const BASE = /^(.*)\/ui(?:\/[^/]*)?$/.exec(location.pathname)?.[1] || "/_emulator";
 
 /** A refused control call: the status, the message and the API's details (problems...). */
 export class ApiError extends Error {
@@ -10,6 +14,13 @@ export class ApiError extends Error {
     this.status = status;
     this.details = details;
   }
+}
+
+let onReachable = () => {};
+
+/** fn(reachable: boolean) after each control call: false when the emulator could not be reached. */
+export function watchReachability(fn) {
+  onReachable = fn;
 }
 
 async function call(method, path, body, contentType = "application/json") {
@@ -22,8 +33,10 @@ async function call(method, path, body, contentType = "application/json") {
   try {
     response = await fetch(BASE + path, init);
   } catch (error) {
-    throw new ApiError(0, `the emulator cannot be reached (${error.message})`);
+    onReachable(false);
+    throw new ApiError(0, `the emulator cannot be reached (${error.message})`, { connection: true });
   }
+  onReachable(true);
   const text = await response.text();
   let data = null;
   try {
@@ -45,16 +58,30 @@ async function call(method, path, body, contentType = "application/json") {
 
 const enc = encodeURIComponent;
 
+function query(params) {
+  const pairs = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
+  return pairs.length ? `?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&")}` : "";
+}
+
 export const api = {
   conversations: () => call("GET", "/conversations"),
-  conversation: (pageId, psid) => call("GET", `/conversations/${enc(pageId)}/${enc(psid)}`),
+  /**
+   * One conversation's timeline, oldest first. {limit}: the newest `limit` items (has_earlier);
+   * {before, limit}: the page before an order; {after, limit}: only what is newer (has_more).
+   * The answer's last_order is the world's newest order when it answered.
+   */
+  conversation: (pageId, psid, params = {}) =>
+    call("GET", `/conversations/${enc(pageId)}/${enc(psid)}${query(params)}`),
   requests: () => call("GET", "/requests"),
   webhooks: () => call("GET", "/webhooks"),
   clock: () => call("GET", "/clock"),
   health: () => call("GET", "/health"),
   attachment: (id) => call("GET", `/attachments/${enc(id)}`),
   attachmentDataUrl: (id) => `${BASE}/attachments/${enc(id)}/data`,
-  /** The person acts: {text} | {quick_reply} | {postback} | {attachment} | {reaction} | {unreact} | {read} */
+  /**
+   * The person acts: {text} | {quick_reply: {payload, title}} | {postback: {payload, title}} |
+   * {attachment} | {reaction} | {unreact} | {read}
+   */
   act: (pageId, psid, action) =>
     call("POST", `/pages/${enc(pageId)}/users/${enc(psid)}/messages`, action),
   advance: (duration) => call("POST", "/clock", { advance: duration }),
@@ -66,9 +93,14 @@ export const api = {
 
 /**
  * Live updates: Server-Sent Events from `${BASE}/events`, or polling when the stream keeps
- * failing. `handlers[kind](data)` for sent, inbound, request, webhook, clock, reset; `onResync()`
- * when events may have been missed (reconnection, overflow) or on each poll; `onMode(mode)` with
- * "live", "polling" or "connecting".
+ * failing. `handlers[kind](data)` for sent, inbound, request, webhook, clock, reset;
+ * `onResync()` whenever events may have been missed: each time the stream opens (the first time
+ * too: what happened between the first loads and the stream's start), and on each poll;
+ * `onMode(mode)` with "live", "polling", "connecting" or "paused".
+ *
+ * While the tab is hidden the stream is closed (and polling stopped): a browser allows only six
+ * HTTP/1.1 connections per host, so a few open tabs would otherwise starve every tab of the
+ * emulator. The stream opens again (and resyncs) when the tab is shown.
  */
 export function connectLive({ handlers, onResync, onMode }) {
   const KINDS = ["sent", "inbound", "request", "webhook", "clock", "reset"];
@@ -76,22 +108,34 @@ export function connectLive({ handlers, onResync, onMode }) {
   let failures = 0;
   let pollTimer = null;
   let retryTimer = null;
-  let missed = false; // the stream dropped: what happened meanwhile must be fetched again
+
+  function closeSource() {
+    if (source !== null) source.close();
+    source = null;
+  }
 
   function open() {
-    if (typeof EventSource === "undefined") return startPolling();
-    failures = 0;
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    closeSource();
+    if (document.hidden) return;
+    if (typeof EventSource === "undefined") {
+      startPolling();
+      return;
+    }
     if (pollTimer === null) onMode("connecting");
-    source = new EventSource(`${BASE}/events`);
-    source.addEventListener("open", () => {
+    const stream = new EventSource(`${BASE}/events`);
+    source = stream;
+    stream.addEventListener("open", () => {
+      if (source !== stream) return;
       failures = 0;
       stopPolling();
       onMode("live");
-      if (missed) onResync();
-      missed = false;
+      onResync();
     });
     for (const kind of KINDS) {
-      source.addEventListener(kind, (event) => {
+      stream.addEventListener(kind, (event) => {
+        if (source !== stream) return;
         let data = {};
         try {
           data = event.data ? JSON.parse(event.data) : {};
@@ -101,25 +145,21 @@ export function connectLive({ handlers, onResync, onMode }) {
         handlers[kind]?.(data);
       });
     }
-    source.addEventListener("overflow", () => {
-      // the server closed our stream: we were too slow; fetch everything and reconnect
-      missed = true;
-      onResync();
-    });
-    source.addEventListener("error", () => {
-      missed = true;
+    // "overflow": the server ends our stream (we were too slow); the browser reconnects and the
+    // next "open" resyncs
+    stream.addEventListener("error", () => {
+      if (source !== stream) return;
       failures += 1;
-      if (failures >= 3 || source.readyState === EventSource.CLOSED) {
-        source.close();
-        source = null;
+      if (failures >= 3 || stream.readyState === EventSource.CLOSED) {
+        closeSource();
         startPolling();
-        clearTimeout(retryTimer);
         retryTimer = setTimeout(open, 30000); // try the stream again now and then
       } else if (pollTimer === null) onMode("connecting");
     });
   }
 
   function startPolling() {
+    if (document.hidden) return;
     onMode("polling");
     if (pollTimer === null) {
       onResync();
@@ -132,10 +172,27 @@ export function connectLive({ handlers, onResync, onMode }) {
     pollTimer = null;
   }
 
-  open();
+  function pause() {
+    closeSource();
+    stopPolling();
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    failures = 0;
+    onMode("paused");
+  }
+
+  function onVisibility() {
+    if (document.hidden) pause();
+    else if (source === null && pollTimer === null) open();
+  }
+
+  document.addEventListener("visibilitychange", onVisibility);
+  if (document.hidden) pause();
+  else open();
   return {
     close() {
-      source?.close();
+      document.removeEventListener("visibilitychange", onVisibility);
+      closeSource();
       stopPolling();
       clearTimeout(retryTimer);
     },

@@ -1,15 +1,21 @@
-// The emulator's web UI: pages and people, a conversation rendered as Messenger shows it, the
-// person's composer, the clock and scenario controls, and the request inspector. Everything goes
-// through the same control API the tests use; live updates come from ${BASE}/events.
+// The emulator's web UI: pages and people, a conversation rendered as Messenger shows it to the
+// person the developer plays, the person's composer, the clock and scenario controls, and the
+// request inspector. Everything goes through the same control API the tests use; live updates
+// come from ${BASE}/events.
 
-import { api, connectLive, BASE } from "./api.js";
-import { h, icon, ICONS, str, obj, arr, fullTime, localInputValue, duration, parseTime } from "./dom.js";
-import { createConversationLog } from "./conversation.js";
+import { api, connectLive, watchReachability, BASE } from "./api.js";
+import { h, icon, ICONS, str, obj, arr, fullTime, localInputValue, duration, parseTime, safeUrl } from "./dom.js";
+import { createConversationLog, itemKey } from "./conversation.js";
 import { createInspector } from "./inspector.js";
 
 const $ = (id) => document.getElementById(id);
 const els = {
+  skipLink: $("skip-link"),
+  topbar: document.querySelector(".topbar"),
+  layout: document.querySelector(".layout"),
   people: $("people"),
+  peopleSections: $("people-sections"),
+  peopleClose: $("people-close"),
   navToggle: $("nav-toggle"),
   toolbar: $("toolbar"),
   toolbarToggle: $("toolbar-toggle"),
@@ -25,6 +31,7 @@ const els = {
   title: $("conversation-title"),
   info: $("conversation-info"),
   logScroll: $("log-scroll"),
+  showEarlier: $("show-earlier"),
   log: $("log"),
   empty: $("empty-state"),
   typing: $("typing"),
@@ -37,6 +44,7 @@ const els = {
   attachForm: $("attach-form"),
   attachType: $("attach-type"),
   attachUrl: $("attach-url"),
+  attachSend: document.querySelector("[data-testid='attachment-send']"),
   markRead: $("mark-read"),
   advanceForm: $("advance-form"),
   advanceInput: $("advance-input"),
@@ -50,47 +58,86 @@ const state = {
   clock: { now: null, frozen: true, at: 0 }, // `now` (ms) as fetched at performance.now() `at`
   pages: [],
   selected: null, // {pageId, psid}
-  conversation: null, // {page, person, data}
+  liveMode: "connecting",
 };
 
 // --- notices (a polite live region) --------------------------------------------------------------
 
-function notify(message, { level = "info", problems = [], timeout } = {}) {
-  const notice = h("div", { class: `notice ${level}`, "data-testid": "notice", dataset: { level } },
-    level === "error" ? icon(ICONS.warn) : null,
-    h("div", { class: "notice-text" },
-      h("p", {}, message),
-      problems.length ? h("ul", { class: "problems", "data-testid": "notice-problems" }, problems.map((p) => h("li", {}, str(p) || JSON.stringify(p)))) : null),
-    h("button", {
-      type: "button",
-      class: "icon-button",
-      "aria-label": "Dismiss",
-      on: { click: () => notice.remove() },
-    }, "\u00d7"));
+/**
+ * A notice; the same one again (same level and text) is not added twice: it counts instead.
+ * connection: a "cannot be reached" notice, cleared as soon as the emulator answers again.
+ */
+function notify(message, { level = "info", problems = [], timeout, connection = false } = {}) {
+  const key = `${level}\u0000${message}\u0000${problems.map((p) => str(p) || JSON.stringify(p)).join("\u0000")}`;
+  const delay = timeout ?? (level === "error" ? 0 : 5000);
+  const existing = [...els.notices.children].find((n) => n.dataset.key === key);
+  if (existing) {
+    const count = Number(existing.dataset.count || "1") + 1;
+    existing.dataset.count = String(count);
+    existing.querySelector(".notice-count").textContent = ` (\u00d7${count})`;
+    clearTimeout(Number(existing.dataset.timer || 0));
+    if (delay) existing.dataset.timer = String(setTimeout(() => existing.remove(), delay));
+    return existing;
+  }
+  const notice = h("div", {
+    class: `notice ${level}`,
+    "data-testid": "notice",
+    dataset: { level, key, connection: connection ? "true" : null },
+  },
+  level === "error" ? icon(ICONS.warn) : null,
+  h("div", { class: "notice-text" },
+    h("p", {}, message, h("span", { class: "notice-count" })),
+    problems.length ? h("ul", { class: "problems", "data-testid": "notice-problems" }, problems.map((p) => h("li", {}, str(p) || JSON.stringify(p)))) : null),
+  h("button", {
+    type: "button",
+    class: "icon-button",
+    "aria-label": "Dismiss",
+    on: { click: () => notice.remove() },
+  }, "\u00d7"));
   els.notices.append(notice);
   while (els.notices.children.length > 4) els.notices.firstElementChild.remove();
-  const delay = timeout ?? (level === "error" ? 0 : 5000);
-  if (delay) setTimeout(() => notice.remove(), delay);
+  if (delay) notice.dataset.timer = String(setTimeout(() => notice.remove(), delay));
   return notice;
 }
 
-function fail(error, what) {
+/** Report a failed call. action: the user asked for it (named in the notice), else a refresh. */
+function fail(error, what, { action = false } = {}) {
+  if (error.details?.connection) {
+    // one notice for every refresh that cannot reach the emulator, gone once it answers again
+    notify(action ? `${what}: ${error.message}` : "The emulator cannot be reached: retrying\u2026", {
+      level: "error",
+      connection: true,
+    });
+    return;
+  }
   notify(what ? `${what}: ${error.message}` : error.message, {
     level: "error",
     problems: arr(error.details?.problems),
   });
 }
 
+function clearConnectionNotices() {
+  for (const notice of els.notices.querySelectorAll("[data-connection='true']")) notice.remove();
+}
+
+watchReachability((reachable) => {
+  if (reachable) clearConnectionNotices();
+});
+
+let actionsInFlight = 0;
+
 /** Run a control call with the busy state shown; report its error. */
 async function act(what, work) {
+  actionsInFlight += 1;
   document.body.classList.add("busy");
   try {
     return await work();
   } catch (error) {
-    fail(error, what);
+    fail(error, what, { action: true });
     return undefined;
   } finally {
-    document.body.classList.remove("busy");
+    actionsInFlight -= 1;
+    if (!actionsInFlight) document.body.classList.remove("busy");
   }
 }
 
@@ -98,7 +145,8 @@ async function act(what, work) {
 
 /**
  * fn() at most once at a time and at most every `spacing` ms; requests during a run make one
- * more run after it. A burst of events (a load test) costs a few re-fetches, not one each.
+ * more run after it. A burst of events (a load test) costs a few fetches, not one each.
+ * request.now() runs as soon as the running one (if any) is done.
  */
 function coalesced(fn, delay = 50, spacing = 300) {
   let timer = null;
@@ -128,11 +176,16 @@ function coalesced(fn, delay = 50, spacing = 300) {
     const wait = Math.max(delay, last + spacing - performance.now());
     timer = setTimeout(run, wait);
   }
+  request.now = () => {
+    clearTimeout(timer);
+    timer = null;
+    run();
+  };
   return request;
 }
 
 const refreshPeople = coalesced(loadPeople);
-const refreshConversation = coalesced(loadConversation);
+const refreshConversation = coalesced(syncConversation);
 
 // --- the clock ----------------------------------------------------------------------------------
 
@@ -141,6 +194,7 @@ function setClock(nowIso, frozen) {
   if (now === null) return;
   state.clock = { now, frozen: Boolean(frozen), at: performance.now() };
   renderClock();
+  conversationLog?.updateTyping();
 }
 
 function emulatedNow() {
@@ -170,15 +224,24 @@ const WINDOWS = {
 };
 
 function windowNode(person, which) {
+  const node = h("span", { class: "window", "data-testid": WINDOWS[which].testid });
+  setWindow(node, person, which);
+  return node;
+}
+
+/** Point a window node at the person's window as just fetched. */
+function setWindow(node, person, which) {
   const spec = WINDOWS[which];
   const w = obj(person[spec.key]);
-  const node = h("span", {
-    class: "window",
-    "data-testid": spec.testid,
-    dataset: { window: which, open: Boolean(w.open), secondsLeft: w.open && typeof w.seconds_left === "number" ? w.seconds_left : null, fetchedAt: performance.now(), label: spec.label },
+  Object.assign(node.dataset, {
+    window: which,
+    open: String(Boolean(w.open)),
+    fetchedAt: String(performance.now()),
+    label: spec.label,
   });
+  if (w.open && typeof w.seconds_left === "number") node.dataset.secondsLeft = String(w.seconds_left);
+  else delete node.dataset.secondsLeft;
   updateWindow(node);
-  return node;
 }
 
 /** The text of a window, from its seconds left when fetched, ticking with a real-time clock. */
@@ -189,13 +252,15 @@ function updateWindow(node) {
   const isOpen = open === "true" && (left === null || left >= 0); // the end is included
   const text = !isOpen ? `${label}: closed` : left === null ? `${label}: open` : `${label}: ${duration(left)} left`;
   if (node.textContent !== text) node.textContent = text;
-  node.dataset.state = !isOpen ? "closed" : left !== null && left < 3600 ? "closing" : "open";
+  const windowState = !isOpen ? "closed" : left !== null && left < 3600 ? "closing" : "open";
+  if (node.dataset.state !== windowState) node.dataset.state = windowState;
   return open === "true" && !isOpen; // closed since fetched
 }
 
 function tick() {
-  if (!state.clock.frozen) renderClock();
+  conversationLog.updateTyping();
   if (state.clock.frozen) return;
+  renderClock();
   let closed = false;
   for (const node of document.querySelectorAll("[data-window]")) closed = updateWindow(node) || closed;
   if (closed) {
@@ -204,7 +269,7 @@ function tick() {
   }
 }
 
-// --- pages and people (the side list) ---------------------------------------------------------
+// --- pages and people (the side list, updated in place) -----------------------------------------
 
 async function loadPeople() {
   let view;
@@ -212,7 +277,9 @@ async function loadPeople() {
     view = await api.conversations();
   } catch (error) {
     if (!state.pages.length) {
-      els.people.replaceChildren(h("p", { class: "muted" }, `Cannot list the conversations: ${error.message}`));
+      els.peopleSections.replaceChildren(h("p", { class: "muted" }, `Cannot list the conversations: ${error.message}`));
+      pageSections.clear();
+      personRows.clear();
     }
     fail(error, "Conversations");
     return;
@@ -234,44 +301,142 @@ function personName(person) {
   return str(person?.name) || str(person?.psid);
 }
 
+const pageSections = new Map(); // page id -> {node, update(page, rows)}
+const personRows = new Map(); // "page/psid" -> {node (li), update(page, person)}
+
+/**
+ * The side list, updated in place: each page's section and each person's row is kept (keyed by
+ * page and PSID) and only its texts change, so focus and a screen reader's position survive.
+ */
 function renderPeople() {
-  const focused = document.activeElement?.closest?.("[data-testid='person-item']");
-  const focusKey = focused ? `${focused.dataset.pageId}/${focused.dataset.psid}` : null;
+  const seenPages = new Set();
+  const seenPeople = new Set();
   const sections = state.pages.map((page) => {
-    const people = arr(page.people);
-    const headingId = `page-${page.id}`;
-    return h("section", { class: "page", "data-testid": "page", dataset: { pageId: page.id } },
-      h("h2", { id: headingId, class: "page-name" },
-        str(page.name) || str(page.id),
-        page.platform && page.platform !== "messenger" ? h("span", { class: "badge" }, str(page.platform)) : null),
-      h("p", { class: "page-id muted" }, str(page.id)),
-      people.length
-        ? h("ul", { class: "people-list", "aria-labelledby": headingId }, people.map((person) => personItem(page, person)))
-        : h("p", { class: "muted" }, "No people yet."));
+    seenPages.add(page.id);
+    let section = pageSections.get(page.id);
+    if (!section) {
+      section = pageSection(page);
+      pageSections.set(page.id, section);
+    }
+    const rows = arr(page.people).map((person) => {
+      const key = `${page.id}/${person.psid}`;
+      seenPeople.add(key);
+      let row = personRows.get(key);
+      if (!row) {
+        row = personRow(page, person);
+        personRows.set(key, row);
+      }
+      row.update(page, person);
+      return row.node;
+    });
+    section.update(page, rows);
+    return section.node;
   });
-  els.people.replaceChildren(...(sections.length ? sections : [h("p", { class: "muted" }, "No pages in the scenario.")]));
-  if (focusKey) els.people.querySelector(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
+  for (const [id] of pageSections) if (!seenPages.has(id)) pageSections.delete(id);
+  for (const [key] of personRows) if (!seenPeople.has(key)) personRows.delete(key);
+  placeChildren(els.peopleSections, sections.length ? sections : [noPages()]);
 }
 
-function personItem(page, person) {
-  const selected = state.selected && state.selected.pageId === page.id && state.selected.psid === person.psid;
-  const name = personName(person);
-  return h("li", {},
-    h("button", {
-      type: "button",
-      class: "person",
-      "data-testid": "person-item",
-      dataset: { psid: person.psid, pageId: page.id, key: `${page.id}/${person.psid}`, blocked: Boolean(person.blocked) },
-      "aria-current": selected ? "true" : false,
-      on: { click: () => select(page.id, person.psid, { focus: true }) },
+let noPagesNode = null;
+function noPages() {
+  noPagesNode ??= h("p", { class: "muted" }, "No pages in the scenario.");
+  return noPagesNode;
+}
+
+/**
+ * Make `parent`'s children exactly `nodes`, in order. The child holding the focus is never
+ * moved (moving a node blurs it): the others are moved around it.
+ */
+function placeChildren(parent, nodes) {
+  const wanted = new Set(nodes);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  const anchor = nodes.findIndex((node) => node.contains(document.activeElement) && node.parentNode === parent);
+  if (anchor < 0) {
+    let previous = null;
+    for (const node of nodes) {
+      const expected = previous ? previous.nextSibling : parent.firstChild;
+      if (expected !== node) parent.insertBefore(node, expected);
+      previous = node;
+    }
+    return;
+  }
+  let next = nodes[anchor];
+  for (let i = anchor - 1; i >= 0; i -= 1) {
+    if (nodes[i].nextSibling !== next) parent.insertBefore(nodes[i], next);
+    next = nodes[i];
+  }
+  let previous = nodes[anchor];
+  for (let i = anchor + 1; i < nodes.length; i += 1) {
+    if (previous.nextSibling !== nodes[i]) previous.after(nodes[i]);
+    previous = nodes[i];
+  }
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function pageSection(page) {
+  const headingId = `page-${page.id}`;
+  const name = h("span", {});
+  const platform = h("span", { class: "badge", hidden: true });
+  const list = h("ul", { class: "people-list", "aria-labelledby": headingId });
+  const empty = h("p", { class: "muted" }, "No people yet.");
+  const node = h("section", { class: "page", "data-testid": "page", dataset: { pageId: page.id } },
+    h("h2", { id: headingId, class: "page-name" }, name, platform),
+    h("p", { class: "page-id muted" }, str(page.id)),
+    list,
+    empty);
+  return {
+    node,
+    update(p, rows) {
+      setText(name, str(p.name) || str(p.id));
+      const other = p.platform && p.platform !== "messenger" ? str(p.platform) : "";
+      setText(platform, other);
+      platform.hidden = !other;
+      placeChildren(list, rows);
+      list.hidden = !rows.length;
+      empty.hidden = rows.length > 0;
     },
-    h("span", { class: "avatar", "aria-hidden": "true" }, initials(name)),
-    h("span", { class: "person-text" },
-      h("span", { class: "person-name" }, name,
-        person.blocked ? h("span", { class: "badge blocked", "data-testid": "blocked-badge" }, "blocked") : null),
-      person.name ? h("span", { class: "psid muted" }, str(person.psid)) : null,
-      windowNode(person, "standard"),
-      windowNode(person, "human_agent"))));
+  };
+}
+
+function personRow(page, person) {
+  const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
+  const nameText = h("span", {});
+  const blocked = h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked");
+  const psidNode = h("span", { class: "psid muted" }, str(person.psid));
+  const standard = windowNode(person, "standard");
+  const humanAgent = windowNode(person, "human_agent");
+  const button = h("button", {
+    type: "button",
+    class: "person",
+    "data-testid": "person-item",
+    dataset: { psid: person.psid, pageId: page.id, key: `${page.id}/${person.psid}` },
+    on: { click: () => select(page.id, person.psid, { focus: true }) },
+  },
+  avatar,
+  h("span", { class: "person-text" },
+    h("span", { class: "person-name" }, nameText, blocked),
+    psidNode,
+    standard,
+    humanAgent));
+  return {
+    node: h("li", {}, button),
+    update(p, who) {
+      const name = personName(who);
+      setText(avatar, initials(name));
+      setText(nameText, name);
+      blocked.hidden = !who.blocked;
+      button.dataset.blocked = String(Boolean(who.blocked));
+      psidNode.hidden = !who.name; // the PSID is the name when there is none
+      setWindow(standard, who, "standard");
+      setWindow(humanAgent, who, "human_agent");
+      const selected = state.selected && state.selected.pageId === p.id && state.selected.psid === who.psid;
+      if (selected) button.setAttribute("aria-current", "true");
+      else button.removeAttribute("aria-current");
+    },
+  };
 }
 
 function initials(name) {
@@ -289,7 +454,13 @@ function findPerson(pageId, psid) {
 function selectFromHash() {
   const match = /^#\/?([^/]+)\/([^/]+)$/.exec(location.hash);
   if (!match) return false;
-  const [pageId, psid] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
+  let pageId;
+  let psid;
+  try {
+    [pageId, psid] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
+  } catch {
+    return false;
+  }
   if (!findPerson(pageId, psid).person) return false; // not (or no longer) in the scenario
   select(pageId, psid);
   return true;
@@ -313,7 +484,7 @@ function select(pageId, psid, { focus = false, replace = false } = {}) {
     else item.removeAttribute("aria-current");
   }
   if (!same) {
-    state.conversation = null;
+    forgetConversation();
     clearLog();
     const { page, person } = findPerson(pageId, psid);
     renderHeader(page, person ?? { psid });
@@ -321,24 +492,86 @@ function select(pageId, psid, { focus = false, replace = false } = {}) {
   }
   setDrawer("nav", false);
   inspector.render();
-  loadConversation();
+  refreshConversation.now();
   if (focus) els.input.focus();
 }
 
-// --- the conversation -----------------------------------------------------------------------
+// --- the conversation (paged: the newest items, then only what is new) ----------------------
 
-let conversationRequest = 0;
+const PAGE_SIZE = 500; // items loaded when a conversation opens, and per "Show earlier"
+const NEWER_LIMIT = 1000; // items per incremental fetch (more: fetched again at once)
 
-async function loadConversation() {
-  if (!state.selected) return;
-  const { pageId, psid } = state.selected;
-  const ticket = ++conversationRequest;
+/**
+ * The open conversation: its loaded items (oldest first), their keys, `after` (the order up to
+ * which everything is loaded; null: fetch it whole) and whether older items exist.
+ */
+let conv = null;
+let convGeneration = 0; // bumped when the conversation is forgotten: late answers are dropped
+
+function selectedKey() {
+  return state.selected ? `${state.selected.pageId}/${state.selected.psid}` : null;
+}
+
+function forgetConversation() {
+  convGeneration += 1;
+  conv = null;
+  updateShowEarlier();
+}
+
+function maxOrder(items) {
+  let max = 0;
+  for (const item of items) if (typeof item.seq === "number" && item.seq > max) max = item.seq;
+  return max;
+}
+
+/** Bring the open conversation up to date: whole when just opened, else only what is new. */
+async function syncConversation() {
+  const selected = state.selected;
+  if (!selected) return;
+  const generation = convGeneration;
+  if (!conv || conv.key !== selectedKey() || conv.after === null) {
+    await loadConversation(selected, generation);
+    return;
+  }
+  const current = conv;
+  for (let round = 0; round < 50; round += 1) {
+    let view;
+    try {
+      view = await api.conversation(selected.pageId, selected.psid, { after: current.after, limit: NEWER_LIMIT });
+    } catch (error) {
+      if (generation === convGeneration) fail(error, "Conversation");
+      return;
+    }
+    if (generation !== convGeneration || conv !== current) return;
+    const data = arr(view?.data);
+    if (typeof view?.last_order !== "number" || view.last_order < current.after) {
+      // a server without paging, or the world was reset meanwhile: load it whole again
+      forgetConversation();
+      await loadConversation(selected, convGeneration);
+      return;
+    }
+    let added = 0;
+    for (const item of data) {
+      const key = itemKey(item);
+      if (current.keys.has(key)) continue;
+      current.keys.add(key);
+      current.items.push(item);
+      added += 1;
+    }
+    current.after = view.has_more ? Math.max(current.after, maxOrder(data)) : Math.max(current.after, view.last_order, maxOrder(data));
+    renderHeader(view.page, view.person);
+    if (added) renderConversation();
+    if (!view.has_more || !data.length) return;
+  }
+}
+
+async function loadConversation({ pageId, psid }, generation) {
   let view;
   try {
-    view = await api.conversation(pageId, psid);
+    view = await api.conversation(pageId, psid, { limit: PAGE_SIZE });
   } catch (error) {
-    if (ticket !== conversationRequest) return;
-    if (error.status === 404 && !state.conversation) {
+    if (generation !== convGeneration) return;
+    if (error.status === 404 && !conv) {
       // a person the page does not know yet: they appear once they act
       renderHeader(findPerson(pageId, psid).page, { psid });
       conversationLog.render([]);
@@ -347,11 +580,72 @@ async function loadConversation() {
     fail(error, "Conversation");
     return;
   }
-  if (ticket !== conversationRequest || !state.selected || state.selected.pageId !== pageId || state.selected.psid !== psid) return;
-  state.conversation = view;
+  if (generation !== convGeneration || selectedKey() !== `${pageId}/${psid}`) return;
+  const items = arr(view?.data);
+  conv = {
+    key: `${pageId}/${psid}`,
+    items,
+    keys: new Set(items.map(itemKey)),
+    after: typeof view?.last_order === "number" ? Math.max(view.last_order, maxOrder(items)) : null,
+    hasEarlier: Boolean(view?.has_earlier),
+    loadingEarlier: false,
+  };
   renderHeader(view.page, view.person);
-  conversationLog.render(arr(view.data));
+  renderConversation();
 }
+
+function renderConversation(options) {
+  conversationLog.render(conv.items, options);
+  updateShowEarlier();
+  applyPersonBusy();
+}
+
+function updateShowEarlier() {
+  const show = Boolean(conv?.hasEarlier);
+  els.showEarlier.hidden = !show;
+  els.showEarlier.disabled = false;
+  els.showEarlier.textContent = "Show earlier messages";
+}
+
+els.showEarlier.addEventListener("click", async () => {
+  const current = conv;
+  if (!current || !current.hasEarlier || current.loadingEarlier || !state.selected) return;
+  const { pageId, psid } = state.selected;
+  const first = current.items.find((item) => typeof item.seq === "number" && item.seq > 0);
+  if (!first) return;
+  const hadFocus = document.activeElement === els.showEarlier;
+  current.loadingEarlier = true;
+  els.showEarlier.textContent = "Loading\u2026";
+  els.showEarlier.setAttribute("aria-disabled", "true");
+  let view;
+  try {
+    view = await api.conversation(pageId, psid, { before: first.seq, limit: PAGE_SIZE });
+  } catch (error) {
+    fail(error, "Earlier messages");
+    view = null;
+  } finally {
+    current.loadingEarlier = false;
+    els.showEarlier.removeAttribute("aria-disabled");
+  }
+  if (conv !== current) return;
+  if (view) {
+    const older = arr(view.data).filter((item) => !current.keys.has(itemKey(item)));
+    for (const item of older) current.keys.add(itemKey(item));
+    current.items = [...older, ...current.items];
+    current.hasEarlier = Boolean(view.has_earlier) && older.length > 0;
+    renderConversation({ keepPosition: true });
+  } else updateShowEarlier();
+  // the button goes once everything is shown: focus moves to the log, not to the page's top
+  if (hadFocus && els.showEarlier.hidden) els.log.focus({ preventScroll: true });
+});
+
+const header = {
+  you: h("span", { class: "you-are", "data-testid": "you-are" }),
+  ids: h("span", { class: "muted" }),
+  blocked: h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked"),
+  standard: h("span", { class: "window", "data-testid": "window-standard" }),
+  humanAgent: h("span", { class: "window", "data-testid": "window-human-agent" }),
+};
 
 function renderHeader(page, person) {
   if (!person) {
@@ -359,66 +653,119 @@ function renderHeader(page, person) {
     els.info.replaceChildren();
     return;
   }
+  if (!page) page = findPerson(state.selected?.pageId, person.psid).page;
   const name = personName(person);
-  els.title.textContent = name;
-  els.info.replaceChildren(...[
-    h("span", { class: "muted" }, `PSID ${str(person.psid)}`, page ? ` \u00b7 ${str(page.name) || str(page.id)}` : ""),
-    person.blocked ? h("span", { class: "badge blocked", "data-testid": "blocked-badge" }, "blocked") : null,
-    person.standard_window ? windowNode(person, "standard") : null,
-    person.human_agent_window ? windowNode(person, "human_agent") : null,
-  ].filter(Boolean));
+  const pageName = str(page?.name) || str(page?.id) || "the page";
+  setText(els.title, name);
+  header.you.replaceChildren("You are ", h("strong", {}, name), ` \u00b7 writing to ${pageName}`);
+  setText(header.ids, `PSID ${str(person.psid)}`);
+  header.blocked.hidden = !person.blocked;
+  const parts = [header.you, header.ids, header.blocked];
+  if (person.standard_window) {
+    setWindow(header.standard, person, "standard");
+    parts.push(header.standard);
+  }
+  if (person.human_agent_window) {
+    setWindow(header.humanAgent, person, "human_agent");
+    parts.push(header.humanAgent);
+  }
+  placeChildren(els.info, parts);
   els.composerLabel.textContent = `Message as ${name}`;
   els.input.placeholder = `Write as ${name}\u2026`;
-  els.typingText.textContent = `${str(page?.name) || "The page"} is typing\u2026`;
+  els.typingText.textContent = `${pageName === "the page" ? "The page" : pageName} is typing\u2026`;
 }
 
 function setComposerEnabled(enabled) {
-  for (const control of [els.input, els.send, els.attachToggle, els.markRead]) control.disabled = !enabled;
+  for (const control of [els.input, els.attachToggle, els.markRead]) control.disabled = !enabled;
+  els.send.disabled = !enabled || personBusy;
+  // the skip link goes where there is something to do: the composer, else the people list
+  els.skipLink.textContent = enabled ? "Skip to the composer" : "Skip to the people list";
+  els.skipLink.setAttribute("href", enabled ? "#composer-input" : "#people-sections");
 }
 
 function clearLog() {
   conversationLog.clear(state.selected
     ? "Loading\u2026"
     : "Pick a person on the left to see what the bot sent them and to write as them.");
+  updateShowEarlier();
 }
 
-const attachmentCache = new Map(); // attachment id -> Promise<{src, url} | null>
+const attachmentCache = new Map(); // attachment id -> Promise<{src, url, filename, download} | null>
 
-/** A saved attachment's picture: its uploaded bytes (same origin) or its URL. */
+/**
+ * A saved attachment as shown: its uploaded bytes (same origin, downloadable under its file
+ * name) or its URL (http(s) only).
+ */
 function resolveAttachment(id) {
   if (!attachmentCache.has(id)) {
-    attachmentCache.set(id, api.attachment(id).then((meta) => ({
-      src: meta.has_data ? api.attachmentDataUrl(id) : meta.url,
-      url: meta.url,
-    }), () => null));
+    attachmentCache.set(id, api.attachment(id).then((meta) => {
+      const data = meta.has_data ? new URL(api.attachmentDataUrl(id), location.href).href : null;
+      const url = safeUrl(meta.url);
+      return {
+        src: data ?? url,
+        url,
+        filename: str(meta.filename),
+        download: data,
+      };
+    }, () => null));
   }
   return attachmentCache.get(id);
 }
 
 // --- playing the person ---------------------------------------------------------------------
 
+// One person action at a time: until it settles, the composer's Send, the chips, the postback
+// and reaction buttons are disabled and further taps (or Enter) do nothing: no double webhooks.
+let personBusy = false;
+
+function setPersonBusy(busy) {
+  personBusy = busy;
+  els.send.disabled = busy || els.input.disabled;
+  els.attachSend.disabled = busy;
+  els.composer.setAttribute("aria-busy", String(busy));
+  els.log.classList.toggle("person-busy", busy);
+  applyPersonBusy();
+}
+
+/** Mark the log's tappable controls disabled while a person action is in flight. Focus stays
+ * on them (aria-disabled, not disabled): a keyboard user does not lose their place. */
+function applyPersonBusy() {
+  const selector = "[data-testid='quick-reply']:not(:disabled), [data-testid='postback-button']:not(:disabled), [data-testid='react-button']";
+  for (const control of els.log.querySelectorAll(selector)) {
+    if (personBusy) control.setAttribute("aria-disabled", "true");
+    else control.removeAttribute("aria-disabled");
+  }
+  if (personBusy) els.markRead.setAttribute("aria-disabled", "true");
+  else els.markRead.removeAttribute("aria-disabled");
+}
+
 async function personActs(action, what) {
-  if (!state.selected) return false;
+  if (!state.selected || personBusy) return false;
   const { pageId, psid } = state.selected;
-  const result = await act(what, () => api.act(pageId, psid, action));
+  setPersonBusy(true);
+  let result;
+  try {
+    result = await act(what, () => api.act(pageId, psid, action));
+  } finally {
+    setPersonBusy(false);
+  }
   if (result === undefined) return false;
   conversationLog.pin();
-  refreshConversation();
+  refreshConversation.now();
   refreshPeople();
   return true;
 }
 
 els.composer.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (personBusy) return; // Enter (requestSubmit) while the last message is on its way
   const text = els.input.value;
   if (!text.trim()) {
     els.input.focus();
     return;
   }
-  els.send.disabled = true;
   const ok = await personActs({ text }, "Send");
-  els.send.disabled = false;
-  if (ok) {
+  if (ok && els.input.value === text) {
     els.input.value = "";
     autosize();
   }
@@ -428,7 +775,7 @@ els.composer.addEventListener("submit", async (event) => {
 els.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    els.composer.requestSubmit();
+    if (!personBusy) els.composer.requestSubmit();
   }
 });
 
@@ -447,6 +794,7 @@ els.attachToggle.addEventListener("click", () => {
 
 els.attachForm.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (personBusy) return;
   const ok = await personActs({ attachment: { type: els.attachType.value, url: els.attachUrl.value.trim() } }, "Attachment");
   if (ok) {
     els.attachUrl.value = "";
@@ -458,11 +806,16 @@ els.attachForm.addEventListener("submit", async (event) => {
 
 els.markRead.addEventListener("click", () => personActs({ read: true }, "Mark as read"));
 
-// The skip link moves focus without following its #composer-input href, which would replace
-// the conversation's #/page/psid deep link in the address bar.
-document.querySelector(".skip-link")?.addEventListener("click", (event) => {
+// The skip link moves focus without following its href, which would replace the
+// conversation's #/page/psid deep link in the address bar.
+els.skipLink.addEventListener("click", (event) => {
   event.preventDefault();
-  (els.input.disabled ? els.people.querySelector("button") : els.input)?.focus();
+  if (!els.input.disabled) {
+    els.input.focus();
+    return;
+  }
+  if (NARROW.matches) setDrawer("nav", true);
+  (els.people.querySelector("[data-testid='person-item']") || els.peopleSections).focus();
 });
 
 // --- controls: clock, reset, scenario ---------------------------------------------------------
@@ -499,7 +852,8 @@ els.reset.addEventListener("click", async () => {
   const result = await act("Reset", () => api.reset());
   if (result) {
     notify("The emulator was reset.");
-    reloadAll();
+    // a live stream brings the reset event, which reloads; without one, reload here
+    if (state.liveMode !== "live") reloadAll();
   }
 });
 
@@ -512,8 +866,7 @@ els.scenarioInput.addEventListener("change", async () => {
   els.scenarioInput.value = "";
   if (result) {
     notify(`Scenario \u201c${str(result.name) || file.name}\u201d loaded; the emulator was reset.`);
-    state.selected = null;
-    reloadAll();
+    if (state.liveMode !== "live") reloadAll();
   }
 });
 
@@ -521,6 +874,24 @@ els.scenarioInput.addEventListener("change", async () => {
 
 const WIDE = window.matchMedia("(min-width: 1100px)");
 const NARROW = window.matchMedia("(max-width: 640px)");
+let isolated = []; // what was made inert while a drawer is open over the page
+
+/**
+ * While a drawer covers the page, everything but it is inert: no focus, no clicks, hidden from
+ * screen readers (the scrim stays clickable: it closes the drawer).
+ */
+function isolate(panel) {
+  for (const node of isolated) node.inert = false;
+  isolated = [];
+  if (!panel) return;
+  for (let node = panel; node && node !== document.body; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) {
+      if (sibling === node || sibling === els.scrim || sibling.inert || sibling.tagName === "SCRIPT") continue;
+      sibling.inert = true;
+      isolated.push(sibling);
+    }
+  }
+}
 
 function setDrawer(which, open) {
   if (which === "nav") {
@@ -537,15 +908,21 @@ function setDrawer(which, open) {
       /* storage may be unavailable */
     }
   }
-  const overlay = (document.body.classList.contains("nav-open") && NARROW.matches)
-    || (document.body.classList.contains("inspector-open") && !WIDE.matches);
-  els.scrim.hidden = !overlay;
+  const navOver = document.body.classList.contains("nav-open") && NARROW.matches;
+  const inspectorOver = document.body.classList.contains("inspector-open") && !WIDE.matches;
+  els.scrim.hidden = !(navOver || inspectorOver);
+  isolate(navOver ? els.people : inspectorOver ? els.inspector : null);
 }
 
 els.navToggle.addEventListener("click", () => {
   const open = els.navToggle.getAttribute("aria-expanded") !== "true";
   setDrawer("nav", open);
-  if (open) (els.people.querySelector("[aria-current='true']") || els.people.querySelector("button"))?.focus();
+  if (open) (els.people.querySelector("[aria-current='true']") || els.people.querySelector("[data-testid='person-item']") || els.peopleClose)?.focus();
+});
+
+els.peopleClose.addEventListener("click", () => {
+  setDrawer("nav", false);
+  els.navToggle.focus();
 });
 
 els.toolbarToggle.addEventListener("click", () => {
@@ -566,8 +943,10 @@ els.inspectorClose.addEventListener("click", () => {
 });
 
 els.scrim.addEventListener("click", () => {
+  const navWasOpen = document.body.classList.contains("nav-open") && NARROW.matches;
   setDrawer("nav", false);
   if (!WIDE.matches) setDrawer("inspector", false);
+  (navWasOpen ? els.navToggle : els.inspectorToggle).focus();
 });
 
 document.addEventListener("keydown", (event) => {
@@ -619,53 +998,58 @@ const handlers = {
   },
 };
 
-function reloadAll() {
+/** After a reset or a new scenario: everything again, from scratch (once per burst). */
+const reloadAll = coalesced(async () => {
   attachmentCache.clear();
+  forgetConversation();
   clearLog();
-  state.conversation = null;
   inspector.clear();
   if (!els.inspector.hidden) inspector.load();
   // the webhook handshake runs again after a reset, in the background: show its outcome
   setTimeout(() => inspector.refreshWebhookView(), 1500);
-  loadPeople().then(() => {
-    if (state.selected) {
-      const { page, person } = findPerson(state.selected.pageId, state.selected.psid);
-      if (!person) {
-        state.selected = null;
-        renderHeader(null, null);
-        selectFirst();
-        if (!state.selected) setComposerEnabled(false);
-        return;
-      }
-      renderHeader(page, person);
-      loadConversation();
+  await loadPeople();
+  if (!state.selected) return;
+  const { page, person } = findPerson(state.selected.pageId, state.selected.psid);
+  if (!person) {
+    state.selected = null;
+    renderHeader(null, null);
+    selectFirst();
+    if (!state.selected) {
+      setComposerEnabled(false);
+      clearLog();
     }
-  });
-}
+    return;
+  }
+  renderHeader(page, person);
+  refreshConversation.now();
+}, 0, 200);
 
-/** After a reconnection or on each poll: everything may have changed. */
+/** Each time the stream opens and on each poll: what was missed is fetched (only what is new). */
 function resync() {
   refreshPeople();
   refreshConversation();
-  if (!els.inspector.hidden) inspector.load();
+  inspector.resync();
 }
 
 function setLiveMode(mode) {
-  const text = { live: "live", polling: "polling every 2 s", connecting: "connecting\u2026" }[mode] || mode;
+  state.liveMode = mode;
+  const text = { live: "live", polling: "polling every 2 s", connecting: "connecting\u2026", paused: "paused (tab hidden)" }[mode] || mode;
   els.liveStatus.textContent = text;
   els.liveStatus.dataset.mode = mode;
+  if (mode === "live") clearConnectionNotices();
 }
 
 // --- start -------------------------------------------------------------------------------------
 
 const conversationLog = createConversationLog(
   { log: els.log, scroll: els.logScroll, typing: els.typing, empty: els.empty },
-  { act: personActs, resolveAttachment, focusFallback: els.input },
+  { act: personActs, resolveAttachment, focusFallback: els.input, now: emulatedNow },
 );
 
 const inspector = createInspector(els.inspector, {
   api,
   notify: (message, options) => notify(message, options),
+  fail,
   selection: () => state.selected,
 });
 
@@ -683,7 +1067,7 @@ function start() {
   setComposerEnabled(false);
   clearLog();
   api.clock().then((c) => setClock(c.now, c.frozen), () => {});
-  loadPeople();
+  refreshPeople.now();
   connectLive({ handlers, onResync: resync, onMode: setLiveMode });
   setInterval(tick, 1000);
   WIDE.addEventListener("change", () => setDrawer("inspector", !els.inspector.hidden));

@@ -1,19 +1,26 @@
 // The conversation log: what the person did, what the page sent and what Graph refused, as
-// Messenger shows it. Rows are built once per item (keyed) and reused, so a re-fetch after each
-// event moves no bubble and loses no focus; what depends on later items (reactions, the active
-// quick replies, "Seen" marks, typing) is updated on each render.
+// Messenger shows it to the person the developer plays: their own messages on the right in blue,
+// the page's on the left in grey (refused sends too, with a red border). Rows are built once per
+// item (keyed) and reused, so a re-render after each event moves no bubble and loses no focus;
+// what depends on later items (reactions, the quick replies, "Seen" marks, typing) is updated
+// on each render.
 
-import { h, icon, ICONS, str, obj, arr, linkify, clockTime, dayKey, dayLabel, prettyJson } from "./dom.js";
+import { h, icon, ICONS, str, obj, arr, linkify, clockTime, dayKey, dayLabel, prettyJson, parseTime } from "./dom.js";
 import { renderMessage, renderInbound, renderQuickReplies, reactionEmoji } from "./render.js";
+
+/** Messenger drops a typing indicator after 20 s without typing_off (on the emulated clock). */
+export const TYPING_TIMEOUT_MS = 20_000;
 
 /**
  * els: {log, scroll, typing, empty}. ctx: {act(action, what) -> Promise (the person acts),
- * resolveAttachment(id) -> Promise<{src, url}>, focusFallback: where focus goes when a focused
- * chip goes away}. Returns {render(items), clear(text), pin()}.
+ * resolveAttachment(id) -> Promise<{src, url, filename, download}>, focusFallback: where focus
+ * goes when a focused chip goes away, now() -> the emulated time in ms (or null)}.
+ * Returns {render(items, {keepPosition}), clear(text), pin(), updateTyping()}.
  */
 export function createConversationLog(els, ctx) {
   const rowCache = new Map(); // key -> {node, decorate(facts, index)}
   let fresh = true; // nothing rendered since the last clear
+  let typingSince = null; // the emulated time (ms) of the typing_on still in force, if any
   // The log stays pinned to its newest message until the user scrolls up (and again once they
   // scroll back down): bubbles laid out late (images, off-screen rows) do not move it.
   let pinned = true;
@@ -33,6 +40,7 @@ export function createConversationLog(els, ctx) {
   function clear(text) {
     rowCache.clear();
     fresh = true;
+    typingSince = null;
     els.log.replaceChildren();
     els.typing.hidden = true;
     els.empty.hidden = false;
@@ -45,10 +53,26 @@ export function createConversationLog(els, ctx) {
     scrollToBottom();
   }
 
-  function render(items) {
+  /** The typing dots: shown while a typing_on is younger than 20 s of emulated time. */
+  function updateTyping() {
+    let on = typingSince !== null;
+    const now = ctx.now?.();
+    if (on && typeof now === "number" && Number.isFinite(typingSince)) on = now - typingSince < TYPING_TIMEOUT_MS;
+    if (els.typing.hidden !== !on) {
+      els.typing.hidden = !on;
+      if (on && pinned) scrollToBottom();
+    }
+  }
+
+  /**
+   * Show `items` (the loaded timeline, oldest first). keepPosition: older items were put
+   * before the ones shown; the rows in view stay where they are.
+   */
+  function render(items, { keepPosition = false } = {}) {
     const first = fresh; // a conversation just opened: its history is not news
     fresh = false;
-    if (first) els.log.setAttribute("aria-live", "off");
+    if (first || keepPosition) els.log.setAttribute("aria-live", "off");
+    const fromBottom = els.scroll.scrollHeight - els.scroll.scrollTop;
     const facts = analyse(items);
     const wanted = [];
     let day = null;
@@ -81,10 +105,12 @@ export function createConversationLog(els, ctx) {
 
     els.empty.hidden = wanted.length > 0;
     els.empty.textContent = "No messages yet. Write as the person below, or let the bot speak first.";
-    els.typing.hidden = !facts.typing;
+    typingSince = facts.typing ? (facts.typingAt ?? Number.NaN) : null;
+    updateTyping();
     if (first) pinned = true;
-    if (pinned) scrollToBottom();
-    if (first) requestAnimationFrame(() => els.log.setAttribute("aria-live", "polite"));
+    if (keepPosition && !pinned) els.scroll.scrollTop = els.scroll.scrollHeight - fromBottom;
+    else if (pinned) scrollToBottom();
+    if (first || keepPosition) requestAnimationFrame(() => els.log.setAttribute("aria-live", "polite"));
   }
 
   function cachedRow(key, build) {
@@ -103,7 +129,7 @@ export function createConversationLog(els, ctx) {
     }));
   }
 
-  return { render, clear, pin };
+  return { render, clear, pin, updateTyping };
 }
 
 function buildRow(item, ctx) {
@@ -112,7 +138,8 @@ function buildRow(item, ctx) {
   return rejectedRow(item, ctx);
 }
 
-function itemKey(item) {
+/** A timeline item's identity (the same item fetched twice has the same key). */
+export function itemKey(item) {
   const id = item.kind === "sent" ? item.entry?.message_id : item.kind === "inbound" ? item.event?.mid : item.request?.id;
   return `${item.kind}:${item.seq}:${item.at}:${id ?? ""}`;
 }
@@ -121,8 +148,11 @@ function itemKey(item) {
 function analyse(items) {
   const facts = {
     reactions: new Map(), // mid -> {person: emoji, page: emoji}
-    latestPageMessage: -1, // quick replies work on the page's latest message only
+    quickReplies: -1, // index of the page's newest message with quick replies: the only chips shown
+    quickRepliesActive: false, // ...tappable while it is the page's latest message and the person
+    // has not written or tapped a postback since (as the control API takes them)
     typing: false,
+    typingAt: null, // emulated ms of the typing_on in force
     seenByPage: -1, // index of the person's message the page marked seen
     seenByPerson: -1, // index of the page's message the person read
   };
@@ -132,8 +162,10 @@ function analyse(items) {
     if (item.kind === "sent") {
       const entry = obj(item.entry);
       const action = str(entry.sender_action).toLowerCase();
-      if (action === "typing_on") facts.typing = true;
-      else if (action === "typing_off") facts.typing = false;
+      if (action === "typing_on") {
+        facts.typing = true;
+        facts.typingAt = parseTime(item.at);
+      } else if (action === "typing_off") facts.typing = false;
       else if (action === "mark_seen") facts.seenByPage = lastInbound;
       else if (action === "react" || action === "unreact") {
         const payload = obj(entry.payload);
@@ -144,13 +176,18 @@ function analyse(items) {
         facts.reactions.set(mid, r);
       } else if (entry.message) {
         facts.typing = false;
-        facts.latestPageMessage = index;
         lastSent = index;
+        // quick replies work on the page's latest message only (a later one takes them away)
+        const hasReplies = arr(obj(entry.message).quick_replies).length > 0;
+        if (hasReplies) facts.quickReplies = index;
+        facts.quickRepliesActive = hasReplies;
       }
     } else if (item.kind === "inbound") {
       const event = obj(item.event);
-      if (event.kind === "message" || event.kind === "postback") lastInbound = index;
-      else if (event.kind === "read") facts.seenByPerson = lastSent;
+      if (event.kind === "message" || event.kind === "postback") {
+        lastInbound = index;
+        facts.quickRepliesActive = false; // the person answered: Messenger takes the chips away
+      } else if (event.kind === "read") facts.seenByPerson = lastSent;
       else if (event.kind === "reaction") {
         const mid = str(event.mid);
         const r = facts.reactions.get(mid) || {};
@@ -202,7 +239,8 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
   const mid = str(entry.message_id);
   const rendered = renderMessage(message, {
     interactive: true,
-    onPostback: (button) => act({ postback: str(button.payload) || str(button.title) }, `Postback \u201c${str(button.title)}\u201d`),
+    // the object form names the exact button: two buttons may share a payload
+    onPostback: (button) => act({ postback: { payload: str(button.payload), title: str(button.title) } }, `Postback \u201c${str(button.title)}\u201d`),
     resolveAttachment,
     attachmentId: entry.attachment_id,
   });
@@ -223,7 +261,7 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
     "data-testid": "bubble",
     dataset: { kind: "sent", type: rendered.type, template: rendered.template, messageId: mid, seq: item.seq },
   },
-  h("div", { class: "bubble-row" }, mid ? reactButton : null, h("div", { class: "bubbles" }, rendered.nodes)),
+  h("div", { class: "bubble-row" }, h("div", { class: "bubbles" }, rendered.nodes), mid ? reactButton : null),
   reactions,
   sentMeta(entry, item.at),
   replies);
@@ -238,15 +276,25 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
         reactButton.replaceChildren(reacted ? "Remove reaction" : "\u2764\ufe0f", h("span", { class: "visually-hidden" }, reacted ? "" : " React as the person"));
         reactButton.title = reacted ? "Take the person's reaction back" : "React \u2764\ufe0f as the person";
       }
-      const active = index === facts.latestPageMessage;
-      if (arr(message.quick_replies).length && replies.dataset.active !== String(active)) {
-        replies.dataset.active = String(active);
-        const focused = replies.contains(document.activeElement) ? document.activeElement.dataset.payload : null;
-        replies.replaceChildren(renderQuickReplies(message.quick_replies, {
-          active,
-          onQuickReply: (reply) => act({ quick_reply: str(reply.payload) || str(reply.title) }, `Quick reply \u201c${str(reply.title)}\u201d`),
-        }) || "");
-        if (focused !== null) (replies.querySelector(`[data-payload="${CSS.escape(focused)}"]:not(:disabled)`) || focusFallback).focus();
+      // chips only under the page's newest message with quick replies: tappable until the
+      // person writes or taps something, then shown muted as what was offered
+      const shown = index === facts.quickReplies;
+      const mode = !shown ? "none" : facts.quickRepliesActive ? "active" : "stale";
+      if (replies.dataset.mode !== mode) {
+        replies.dataset.mode = mode;
+        const focused = replies.contains(document.activeElement) ? document.activeElement : null;
+        const chips = mode === "none" ? null : renderQuickReplies(message.quick_replies, {
+          active: mode === "active",
+          // the object form names the exact chip: two chips may share a payload
+          onQuickReply: (reply) => act({ quick_reply: { payload: str(reply.payload), title: str(reply.title) } }, `Quick reply \u201c${str(reply.title)}\u201d`),
+        });
+        if (chips) replies.replaceChildren(chips);
+        else replies.replaceChildren();
+        if (focused) {
+          const same = [...replies.querySelectorAll("[data-testid='quick-reply']:not(:disabled)")]
+            .find((chip) => chip.dataset.payload === focused.dataset.payload && chip.textContent === focused.textContent);
+          (same || focusFallback).focus();
+        }
       }
     },
   };

@@ -1,12 +1,14 @@
-// The request inspector: every Graph call (the journal) and every webhook delivery, newest
+// The request inspector: the newest Graph calls (the journal) and webhook deliveries, newest
 // first, each row expandable to its request, response and body. Rows are built once per record
-// version and their details only when opened, so a long journal stays cheap.
+// version and their details only when opened, and at most MAX_RECORDS of each are kept, so a
+// long journal stays cheap.
 
 import { h, clockTime, dayKey, prettyJson, str, obj, arr } from "./dom.js";
 
-const PAGE_SIZE = 200;
+const PAGE_SIZE = 200; // rows shown, and per "Show older"
+const MAX_RECORDS = 2000; // records kept of each kind (the newest)
 
-export function createInspector(root, { api, notify, selection }) {
+export function createInspector(root, { api, fail, selection }) {
   const els = {
     tabs: root.querySelectorAll('[role="tab"]'),
     requestsPanel: root.querySelector("#inspector-requests"),
@@ -20,8 +22,10 @@ export function createInspector(root, { api, notify, selection }) {
     requestCount: root.querySelector("#request-count"),
     webhookCount: root.querySelector("#webhook-count"),
   };
-  const requests = new Map(); // id -> journal entry
-  const deliveries = new Map(); // id -> delivery record
+  // id -> record, in ascending id order (the order ids are given in): newest last, no sorting
+  const requests = new Map();
+  const deliveries = new Map();
+  const newest = new Map(); // map -> its newest id
   const rows = { requests: new Map(), webhooks: new Map() }; // id -> {node, version}
   const limits = { requests: PAGE_SIZE, webhooks: PAGE_SIZE };
   let webhookView = null;
@@ -60,43 +64,95 @@ export function createInspector(root, { api, notify, selection }) {
 
   // --- data ------------------------------------------------------------------------------------
 
+  let buffered = []; // [kind, record] that came while a load was in flight
+
   async function load() {
     if (loading) return loading;
+    buffered = [];
     loading = (async () => {
       try {
         const [journal, hooks] = await Promise.all([api.requests(), api.webhooks()]);
-        requests.clear();
-        for (const entry of arr(journal?.data)) requests.set(entry.id, entry);
+        fill(requests, arr(journal?.data));
         webhookView = hooks;
-        deliveries.clear();
-        for (const record of arr(hooks?.data)) deliveries.set(record.id, record);
+        fill(deliveries, arr(hooks?.data));
         loaded = true;
+        // what happened while the answers were on their way: not lost, applied on top
+        for (const [kind, record] of buffered) (kind === "request" ? putRequest : putWebhook)(record);
         dirty = true;
         render();
       } catch (error) {
-        notify(`Inspector: ${error.message}`, { level: "error" });
+        fail(error, "Inspector");
       } finally {
+        buffered = [];
         loading = null;
       }
     })();
     return loading;
   }
 
+  /** The newest MAX_RECORDS records, by ascending id. */
+  function fill(map, records) {
+    map.clear();
+    const sorted = records.every((r, i) => i === 0 || records[i - 1].id < r.id)
+      ? records
+      : [...records].sort((a, b) => a.id - b.id);
+    for (const record of sorted.slice(-MAX_RECORDS)) map.set(record.id, record);
+    newest.set(map, sorted.length ? sorted[sorted.length - 1].id : -Infinity);
+  }
+
+  /** Add or replace one record, keeping ascending ids and at most MAX_RECORDS. */
+  function put(map, record) {
+    if (map.has(record.id)) {
+      map.set(record.id, record); // in place
+      return;
+    }
+    if (record.id > (newest.get(map) ?? -Infinity)) {
+      map.set(record.id, record);
+      newest.set(map, record.id);
+    } else {
+      // older than the newest kept: too old to keep, or out of order (rare): re-sort once
+      if (map.size >= MAX_RECORDS && record.id < map.keys().next().value) return;
+      fill(map, [...map.values(), record]);
+    }
+    while (map.size > MAX_RECORDS) map.delete(map.keys().next().value);
+  }
+
+  function putRequest(entry) {
+    put(requests, entry);
+  }
+
+  /** A delivery as it changes: never replaced by an older version of itself. */
+  function putWebhook(record) {
+    const known = deliveries.get(record.id);
+    if (known && arr(known.attempts).length > arr(record.attempts).length) return;
+    put(deliveries, record);
+  }
+
   function addRequest(entry) {
-    if (!loaded || !entry || entry.id === undefined) return;
-    requests.set(entry.id, entry);
+    if (!entry || entry.id === undefined) return;
+    if (loading) buffered.push(["request", entry]);
+    if (!loaded) return;
+    putRequest(entry);
     changed();
   }
 
   function upsertWebhook(record) {
-    if (!loaded || !record || record.id === undefined) return;
-    deliveries.set(record.id, record);
+    if (!record || record.id === undefined) return;
+    if (loading) buffered.push(["webhook", record]);
+    if (!loaded) return;
+    putWebhook(record);
     changed();
   }
 
+  /** Events may have been missed (the stream reopened): load again, now or when shown. */
+  function resync() {
+    if (visible) load();
+    else loaded = false;
+  }
+
   function clear() {
-    requests.clear();
-    deliveries.clear();
+    fill(requests, []);
+    fill(deliveries, []);
     rows.requests.clear();
     rows.webhooks.clear();
     els.requestList.replaceChildren();
@@ -128,34 +184,46 @@ export function createInspector(root, { api, notify, selection }) {
     return selected !== null && selected.pageId === pageId && selected.psid === psid;
   }
 
+  /** The records that pass `keep`, newest first, and how many passed. Walks the id-ordered map
+   * from its newest end; no sorting. Only the first `limit` are returned. */
+  function newestFirst(map, keep, limit) {
+    const values = [...map.values()];
+    const shown = [];
+    let count = 0;
+    for (let i = values.length - 1; i >= 0; i -= 1) {
+      if (!keep(values[i])) continue;
+      count += 1;
+      if (shown.length < limit) shown.push(values[i]);
+    }
+    return { shown, count };
+  }
+
   function render() {
     if (!visible) return;
     dirty = false;
     const outcome = els.outcome.value;
-    const entries = [...requests.values()]
-      .filter((e) => (!outcome || e.outcome === outcome) && inConversation(e.page_id, recipientOf(e)))
-      .sort((a, b) => b.id - a.id);
-    reconcile(els.requestList, rows.requests, entries, "requests", requestRow, (e) =>
+    const calls = newestFirst(requests,
+      (e) => (!outcome || e.outcome === outcome) && inConversation(e.page_id, recipientOf(e)), limits.requests);
+    reconcile(els.requestList, rows.requests, calls, "requests", requestRow, (e) =>
       [e.status, e.outcome, e.duration_ms].join("|"));
-    els.requestCount.textContent = countText(entries.length, requests.size, "call");
+    els.requestCount.textContent = countText(calls.count, requests.size, "call");
 
     renderHandshake();
     const status = els.deliveryStatus.value;
-    const records = [...deliveries.values()]
-      .filter((r) => (!status || r.status === status) && inConversation(r.page_id, r.psid))
-      .sort((a, b) => b.id - a.id);
-    reconcile(els.webhookList, rows.webhooks, records, "webhooks", webhookRow, (r) =>
-      [r.status, arr(r.attempts).length].join("|"));
-    els.webhookCount.textContent = countText(records.length, deliveries.size, "delivery", "deliveries");
+    const hooks = newestFirst(deliveries,
+      (r) => (!status || r.status === status) && inConversation(r.page_id, r.psid), limits.webhooks);
+    reconcile(els.webhookList, rows.webhooks, hooks, "webhooks", webhookRow, (r) =>
+      [r.status, arr(r.attempts).length, r.signature_valid].join("|"));
+    els.webhookCount.textContent = countText(hooks.count, deliveries.size, "delivery", "deliveries");
   }
 
   function countText(shown, total, one, many = `${one}s`) {
-    return shown === total ? `${total} ${total === 1 ? one : many}` : `${shown} of ${total} ${many}`;
+    const text = shown === total ? `${total} ${total === 1 ? one : many}` : `${shown} of ${total} ${many}`;
+    return total >= MAX_RECORDS ? `${text} (the newest ${MAX_RECORDS} kept)` : text;
   }
 
   /** Keep the list's rows in order, reusing each record's row while its version is the same. */
-  function reconcile(list, cache, records, which, build, version) {
-    const shown = records.slice(0, limits[which]);
+  function reconcile(list, cache, { shown, count }, which, build, version) {
     const wanted = new Set();
     let previous = null;
     for (const record of shown) {
@@ -185,7 +253,7 @@ export function createInspector(root, { api, notify, selection }) {
       }
     }
     let more = list.parentElement.querySelector(`.show-more[data-list="${which}"]`);
-    if (records.length > shown.length) {
+    if (count > shown.length) {
       if (!more) {
         more = h("button", {
           type: "button",
@@ -195,7 +263,7 @@ export function createInspector(root, { api, notify, selection }) {
         });
         list.after(more);
       }
-      more.textContent = `Show ${Math.min(PAGE_SIZE, records.length - shown.length)} older`;
+      more.textContent = `Show ${Math.min(PAGE_SIZE, count - shown.length)} older`;
     } else more?.remove();
   }
 
@@ -282,14 +350,29 @@ export function createInspector(root, { api, notify, selection }) {
     ]);
   }
 
+  /** ✓ / ✗ for the delivery's X-Hub-Signature-256, as the emulator checks it (null: unknown). */
+  function signatureNode(r) {
+    if (typeof r.signature_valid !== "boolean") return null;
+    return h("span", {
+      class: `signature-state ${r.signature_valid ? "valid" : "invalid"}`,
+      "data-testid": "webhook-signature-valid",
+      dataset: { valid: String(r.signature_valid) },
+      title: r.signature_valid
+        ? "X-Hub-Signature-256 matches the body with the app secret"
+        : "X-Hub-Signature-256 does not match the body with the app secret (did the secret change?)",
+    }, r.signature_valid ? "\u2713 signature valid" : "\u2717 signature invalid");
+  }
+
   function webhookRow(r) {
     const attempts = arr(r.attempts);
     const last = obj(attempts[attempts.length - 1]);
     const latency = typeof last.latency_ms === "number" ? `${last.latency_ms} ms` : "";
+    const refused = last.status === 401 || last.status === 403;
+    const hint = refused ? `the bot answered ${last.status}: did it refuse the signature?` : "";
     return lazyRow({
       class: `row webhook ${r.status}`,
       "data-testid": "webhook-row",
-      dataset: { id: r.id, field: r.field, status: r.status },
+      dataset: { id: r.id, field: r.field, status: r.status, signatureValid: typeof r.signature_valid === "boolean" ? r.signature_valid : null },
     }, [
       when(r.created),
       h("span", { class: "field" }, str(r.field)),
@@ -297,12 +380,18 @@ export function createInspector(root, { api, notify, selection }) {
       last.status !== undefined && last.status !== null ? h("span", { class: `status s${String(last.status)[0]}xx` }, String(last.status)) : null,
       h("span", { class: "attempts" }, `${attempts.length} attempt${attempts.length === 1 ? "" : "s"}`),
       latency ? h("span", { class: "duration" }, latency) : null,
+      signatureNode(r),
+      hint ? h("span", { class: "hint", "data-testid": "webhook-signature-hint" }, hint) : null,
     ], () => [
       facts([
         ["URL", str(r.url)],
         ["Page / PSID", `${str(r.page_id)} / ${str(r.psid)}`],
         ["X-Hub-Signature-256", h("code", { class: "signature", "data-testid": "webhook-signature" }, str(r.signature))],
         ["Signature", "HMAC-SHA256 of the exact body with the app secret"],
+        ["Checked", typeof r.signature_valid === "boolean"
+          ? (r.signature_valid ? "\u2713 valid with the app secret" : "\u2717 invalid with the app secret (did it change?)")
+          : ""],
+        ["Hint", hint ? `${hint} Compare the bot's app secret with the scenario's.` : ""],
       ]),
       attempts.length
         ? h("table", { class: "attempts-table" },
@@ -349,5 +438,5 @@ export function createInspector(root, { api, notify, selection }) {
   }
 
   selectTab(els.tabs[0]);
-  return { load, addRequest, upsertWebhook, clear, setVisible, render, refreshWebhookView, get loaded() { return loaded; } };
+  return { load, resync, addRequest, upsertWebhook, clear, setVisible, render, refreshWebhookView, get loaded() { return loaded; } };
 }

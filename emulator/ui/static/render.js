@@ -17,7 +17,8 @@ export function reactionEmoji(reaction, emoji) {
 
 /**
  * What the page sent, as bubbles.
- * ctx: {interactive: bool, onPostback(button), resolveAttachment(id) -> Promise<{src, url}>,
+ * ctx: {interactive: bool, onPostback(button),
+ *       resolveAttachment(id) -> Promise<{src, url, filename, download}>,
  *       attachmentId: the send's saved attachment id (is_reusable), if any}
  * Returns {type, template, nodes}.
  */
@@ -86,23 +87,31 @@ function renderMedia(type, payload, ctx, who) {
   const caption = h("figcaption", { class: "media-caption" });
   const owner = who === "page" ? "sent by the page" : "sent by the person";
 
-  function show(src, shownUrl) {
+  function show(src, name) {
     figure.querySelector(".media-body")?.remove();
-    const body = mediaElement(type, src, shownUrl, `${label} ${owner}`, figure);
+    const body = mediaElement(type, src, name, `${label} ${owner}`, figure);
     figure.prepend(body);
   }
 
   if (url) {
-    show(safeUrl(url), url);
+    show(safeUrl(url), fileName(url));
     caption.append(extLink(url, url));
   } else if (attachmentId) {
+    caption.title = `attachment ${attachmentId}`;
     caption.append(`${label} \u00b7 attachment ${attachmentId}`);
     show(null, "");
     ctx.resolveAttachment?.(attachmentId).then(
       (found) => {
         if (!found) return;
-        show(found.src, found.url || "");
-        if (found.url) caption.append(" \u00b7 ", extLink(found.url, fileName(found.url)));
+        // its uploaded file's name (or the name in its URL), never the emulator's data path
+        const name = found.filename || (found.url ? fileName(found.url) : "");
+        show(found.src, name);
+        const shown = name || `attachment ${attachmentId}`;
+        let link = shown;
+        if (found.download) {
+          link = h("a", { href: found.download, download: name || true, "data-testid": "attachment-link" }, shown);
+        } else if (found.url) link = extLink(found.url, shown, { "data-testid": "attachment-link" });
+        caption.replaceChildren(`${label} \u00b7 `, link);
       },
       () => {},
     );
@@ -118,10 +127,11 @@ function placeholder(type, text) {
   return h("div", { class: "media-body media-placeholder" }, icon(ICONS[type] || ICONS.file), h("span", {}, text));
 }
 
-function mediaElement(type, src, shownUrl, alt, figure) {
+/** The media itself: src is an http(s) URL (already checked) or null; name is what to call it. */
+function mediaElement(type, src, name, alt, figure) {
   if (!src) return placeholder(type, type === "file" ? "File" : `${MEDIA_LABEL[type] || type} (no preview)`);
   if (type === "image") {
-    const img = h("img", { class: "media-body", src, alt: shownUrl ? `${alt}: ${fileName(shownUrl)}` : alt, loading: "lazy", decoding: "async" });
+    const img = h("img", { class: "media-body", src, alt: name ? `${alt}: ${name}` : alt, loading: "lazy", decoding: "async" });
     img.addEventListener("error", () => {
       img.replaceWith(placeholder("image", "Image not loaded (offline or unreachable)"));
       figure.classList.add("broken");
@@ -130,7 +140,7 @@ function mediaElement(type, src, shownUrl, alt, figure) {
   }
   if (type === "video") return h("video", { class: "media-body", src, controls: true, preload: "none", "aria-label": alt });
   if (type === "audio") return h("audio", { class: "media-body", src, controls: true, preload: "none", "aria-label": alt });
-  return h("div", { class: "media-body file-card" }, icon(ICONS.file), h("span", {}, fileName(shownUrl || src)));
+  return h("div", { class: "media-body file-card" }, icon(ICONS.file), h("span", {}, name || fileName(src)));
 }
 
 // --- buttons ----------------------------------------------------------------------------------
