@@ -9,7 +9,6 @@ import json
 import logging
 import math
 import os
-import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -122,7 +121,10 @@ def _serve(args: argparse.Namespace) -> int:
         except StateError as exc:
             return _fail(str(exc))
     try:
-        sock = _bind(host, int(port_text))
+        from emulator.serving import bind
+
+        sock = bind(host, int(port_text))
+        sock.set_inheritable(True)
     except OSError as exc:
         if store is not None:
             store.close()
@@ -135,10 +137,9 @@ def _serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per delivery is ours
-    import uvicorn  # imported here, as the scenario code: `ready` and `--version` stay fast
 
     from emulator.app import create_app
-    from emulator.serving import EmulatorServer
+    from emulator.serving import EmulatorServer, config
 
     try:
         app = create_app(scenario, max_records=int(records_text), state=store)
@@ -166,27 +167,8 @@ def _serve(args: argparse.Namespace) -> int:
         "frozen" if scenario.clock.start else "real time",
         f", state: {state_path}" if state_path else "",
     )
-    config = uvicorn.Config(
-        app, log_config=None, log_level="warning", access_log=False, lifespan="on"
-    )
-    EmulatorServer(config).run(sockets=[sock])
+    EmulatorServer(config(app)).run(sockets=[sock])
     return 0
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
-    # the listening socket says TCP, and without it every answer waits ~40 ms for delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connect-ready before the first log line announces the address
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -224,7 +206,8 @@ def _ready(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     port = os.environ.get("EMULATOR_PORT") or str(DEFAULT_PORT)
-    base = (f"http://127.0.0.1:{port}" if args.url is None else args.url).rstrip("/")
+    # an empty --url (an unset variable in `--url "$EMULATOR_URL"`) means the default
+    base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
     try:
         parts = urlsplit(base)
         usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0

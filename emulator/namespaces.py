@@ -99,6 +99,13 @@ class Namespaces:
         """Tokens of this namespace that another namespace also has: not routable at the root."""
         return sorted(t for t, names in self._owners.items() if name in names and len(names) > 1)
 
+    def shadowed_tokens(self, name: str) -> list[str]:
+        """Tokens of this namespace that the default namespace also has: root calls with them
+        now reach this namespace, not `default`."""
+        if name == DEFAULT:
+            return []
+        return sorted(t for t in self.items[name].world.grants if t in self.default.world.grants)
+
     def put(self, name: str, scenario: Scenario) -> tuple[Namespace, bool]:
         """Make the namespace, or replace its scenario (and reset it); True if made."""
         if not NAME.fullmatch(name):

@@ -1,14 +1,40 @@
-"""The emulator's uvicorn server: open event streams (the web UI's) end as shutdown begins.
+"""How the emulator is served by uvicorn, for the command line and the pytest plugin alike: the
+listening socket, the server's settings, and a server whose shutdown ends open event streams.
 
-uvicorn waits for open responses before it stops, and an event stream never finishes by
-itself; ending the streams first lets SIGTERM or a test's stop take effect at once.
+uvicorn waits for open responses before it stops, and an event stream (the web UI's) never
+finishes by itself; ending the streams first lets SIGTERM or a test's stop take effect at once.
 """
 
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
+
+
+def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A listening socket, connect-ready before anyone announces its address."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
+    # the listening socket says TCP, and without it every answer waits ~40 ms for delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def config(app: ASGIApp, **extra: Any) -> uvicorn.Config:
+    """uvicorn's settings: our own log lines only, and the app's lifespan (webhooks, state)."""
+    return uvicorn.Config(
+        app, log_config=None, log_level="warning", access_log=False, lifespan="on", **extra
+    )
 
 
 class EmulatorServer(uvicorn.Server):

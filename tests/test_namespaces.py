@@ -52,7 +52,8 @@ def test_token_routes_root_graph_calls_to_their_namespace(client: TestClient) ->
 
 def test_namespace_tokens_win_over_the_default_namespace(client: TestClient) -> None:
     """A worker may load the same scenario as the server's: its tokens are its own."""
-    put(client, "w1", SCENARIO_TEXT)
+    made = put(client, "w1", SCENARIO_TEXT)
+    assert "PAGE_TOKEN" in made.json()["shadowed_tokens"]  # said when the namespace is made
     assert send(client, text_to(IN_WINDOW)).status_code == 200
     assert len(client.get("/_emulator/namespaces/w1/messages").json()["data"]) == 1
     assert client.get("/_emulator/messages").json()["data"] == []

@@ -66,6 +66,8 @@ def test_ready_defaults_to_emulator_port(live: str) -> None:
     port = live.rsplit(":", 1)[1]
     result = run("ready", env={"EMULATOR_PORT": port})
     assert result.returncode == 0, result.stderr
+    # `--url "$EMULATOR_URL"` with the variable unset: the default as well
+    assert run("ready", "--url", "", env={"EMULATOR_PORT": port}).returncode == 0
 
 
 def test_ready_is_1_when_nothing_listens() -> None:

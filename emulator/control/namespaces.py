@@ -26,7 +26,7 @@ def namespace_routes(namespaces: Namespaces) -> list[Route | Mount]:
             if request.method == "PUT":
                 scenario = await scenario_body(request)
                 namespace, made = namespaces.put(name, scenario)
-                shown = {**namespace.describe(), "shared_tokens": namespaces.shared_tokens(name)}
+                shown = {**namespace.describe(), **_tokens(namespaces, name)}
                 return JSONResponse(shown, 201 if made else 200)
             if request.method == "DELETE":
                 await namespaces.delete(name)
@@ -36,7 +36,7 @@ def namespace_routes(namespaces: Namespaces) -> list[Route | Mount]:
         found = namespaces.items.get(name)
         if found is None:
             raise ControlError(404, f"no namespace {name!r}", namespaces=list(namespaces.items))
-        return {**found.describe(), "shared_tokens": namespaces.shared_tokens(name)}
+        return {**found.describe(), **_tokens(namespaces, name)}
 
     async def inside(scope: Scope, receive: Receive, send: Send) -> None:
         """Hand the call to the namespace's own control API or Graph surface."""
@@ -67,3 +67,12 @@ def _rest(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root) :] if path.startswith(root) else path
+
+
+def _tokens(namespaces: Namespaces, name: str) -> dict[str, list[str]]:
+    """How root Graph calls with this namespace's tokens are routed: tokens another namespace
+    shares route nowhere; tokens the default namespace has now come here."""
+    return {
+        "shared_tokens": namespaces.shared_tokens(name),
+        "shadowed_tokens": namespaces.shadowed_tokens(name),
+    }

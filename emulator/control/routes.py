@@ -6,7 +6,7 @@ nothing: every input is validated before the first change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -121,14 +121,14 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
             if (page_id is None or entry["page_id"] == page_id)
             and (recipient_id is None or entry["recipient_id"] == recipient_id)
         ]
-        return {"data": data}
+        return {"data": data, "dropped": _dropped(world.outbox, "seq")}
 
     async def requests_(request: Request) -> dict[str, Any]:
         outcome = request.query_params.get("outcome")
         if outcome not in (None, "accepted", "rejected"):
             raise ControlError(400, "outcome must be accepted or rejected", got=outcome)
         data = [e for e in world.journal if outcome is None or e["outcome"] == outcome]
-        return {"data": data}
+        return {"data": data, "dropped": _dropped(world.journal, "id")}
 
     async def attachments(request: Request) -> dict[str, Any]:
         page_id = request.query_params.get("page_id")
@@ -294,3 +294,8 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         *fault_control.fault_routes(world),
         *ui.ui_routes(world, namespace),
     ]
+
+
+def _dropped(records: Sequence[dict[str, Any]], number: str) -> int:
+    """How many older records --max-records has dropped (records are numbered from 1)."""
+    return int(records[0][number]) - 1 if records else 0

@@ -10,7 +10,6 @@ import contextlib
 import functools
 import json
 import os
-import socket
 import ssl
 import threading
 import time
@@ -283,23 +282,14 @@ class Server:
     mode = "server"
 
     def __init__(self, scenario: Scenario) -> None:
-        import uvicorn
-
         from emulator.app import create_app
+        from emulator.serving import bind, config
         from emulator.testing.uvicorn_server import StoppableServer
 
         app = create_app(scenario)
-        self._sock = _listen()
+        self._sock = bind("127.0.0.1", 0, backlog=128)
         port = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = StoppableServer(config)
+        self._server = StoppableServer(config(app, timeout_graceful_shutdown=1))
         self._thread = threading.Thread(
             target=self._serve, name=f"send-api-emulator:{port}", daemon=True
         )
@@ -341,20 +331,6 @@ class Server:
         self._server.stop()
         self._thread.join()
         self._sock.close()
-
-
-def _listen() -> socket.socket:
-    """A listening socket on a free 127.0.0.1 port, as `serve --port 0` binds it."""
-    # IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when the listening
-    # socket says TCP; without it every answer waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class Sidecar:
