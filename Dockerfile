@@ -12,7 +12,9 @@
 #   docker run --rm -v "$PWD/scenarios:/scenarios:ro" send-api-emulator check /scenarios/x.yaml
 #   docker run --rm send-api-emulator schema
 # Settings are EMULATOR_* variables (EMULATOR_HOST, EMULATOR_PORT, EMULATOR_SCENARIO,
-# EMULATOR_LOG_LEVEL). Change the port with EMULATOR_PORT, not `serve --port`: the
+# EMULATOR_LOG_LEVEL, EMULATOR_MAX_RECORDS, EMULATOR_STATE). A state file lives on a volume at
+# /data, which the image's user may write: -v emulator-state:/data \
+#   -e EMULATOR_STATE=/data/state.sqlite. Change the port with EMULATOR_PORT, not `serve --port`: the
 # HEALTHCHECK reads EMULATOR_PORT to find the server.
 
 FROM python:3.12-slim
@@ -22,10 +24,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# An unprivileged user with a fixed numeric id (works with runAsNonRoot).
+# An unprivileged user with a fixed numeric id (works with runAsNonRoot), and /data, the one
+# place it writes (serve --state); a named volume there takes this ownership.
 RUN groupadd --gid 10001 emulator \
  && useradd --uid 10001 --gid emulator --no-log-init \
-        --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin emulator
+        --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin emulator \
+ && mkdir /data \
+ && chown 10001:10001 /data
 
 WORKDIR /app
 

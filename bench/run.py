@@ -359,8 +359,8 @@ def table(rows: list[dict[str, Any]], startup: dict[str, Any] | None, env: str) 
     if rows:
         notes.append(
             "Medians of the rounds; req/s and latency from wrk (closed loop, `--latency`); "
-            "each accepted send stays in the emulator's outbox and journal until the reset "
-            "after the run. "
+            "each accepted send is kept in the emulator's outbox and journal (the newest "
+            "--max-records, 10000 by default) until the reset after the run. "
             f"Target: emulator >= {RATIO_TARGET:.0%} of bare throughput (aim {RATIO_AIM:.0%})."
         )
         peak = max(row["emulator_stats"]["max_rss_mib"] for row in rows)
