@@ -137,9 +137,10 @@ class World:
     _order: Iterator[int] = field(init=False)
     ids: IdFactory = field(default_factory=IdFactory)
     listeners: list[Listener] = field(default_factory=list)
-    # Records live until reset or --max-records drops them; re-scanning them makes every full garbage collection slower
-    # (tens of ms of p99). A server process freezes them every N records (gc.freeze: they are
-    # then never scanned; being free of cycles, they are still freed by reference counting).
+    # Records live until reset or until --max-records drops them; re-scanning them makes every
+    # full garbage collection slower (tens of ms of p99). A server process freezes them every N
+    # records (gc.freeze: they are then never scanned; being free of cycles, they are still
+    # freed by reference counting).
     freeze_every: int = 0
 
     def __post_init__(self) -> None:

@@ -109,6 +109,9 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "outbox": len(world.outbox),
                 "journal": len(world.journal),
                 "max_records": world.max_records,
+                # how many older ones --max-records dropped (records are numbered from 1)
+                "outbox_dropped": _dropped(world.outbox, "seq"),
+                "journal_dropped": _dropped(world.journal, "id"),
             },
         }
 
@@ -121,14 +124,14 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
             if (page_id is None or entry["page_id"] == page_id)
             and (recipient_id is None or entry["recipient_id"] == recipient_id)
         ]
-        return {"data": data, "dropped": _dropped(world.outbox, "seq")}
+        return {"data": data}
 
     async def requests_(request: Request) -> dict[str, Any]:
         outcome = request.query_params.get("outcome")
         if outcome not in (None, "accepted", "rejected"):
             raise ControlError(400, "outcome must be accepted or rejected", got=outcome)
         data = [e for e in world.journal if outcome is None or e["outcome"] == outcome]
-        return {"data": data, "dropped": _dropped(world.journal, "id")}
+        return {"data": data}
 
     async def attachments(request: Request) -> dict[str, Any]:
         page_id = request.query_params.get("page_id")
