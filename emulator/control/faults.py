@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from emulator.control import routes as control  # module import: routes.py includes these
-from emulator.scenario.load import format_path
+from emulator.scenario.load import validation_problems
 from emulator.scenario.model import FaultSpec
 from emulator.state import World
 
@@ -33,7 +33,7 @@ def fault_routes(world: World) -> list[Route]:
             try:
                 spec = FaultSpec.model_validate(body)
             except ValidationError as exc:
-                problems = [_problem(error) for error in exc.errors()]
+                problems = validation_problems(exc)
                 raise control.ControlError(400, "invalid fault", problems=problems) from None
             try:
                 fault = world.faults.add(spec)
@@ -63,11 +63,3 @@ def fault_routes(world: World) -> list[Route]:
         Route("/faults/{fault_id}", control.endpoint(fault), methods=["DELETE"]),
         Route("/ratelimits", control.endpoint(ratelimits), methods=["GET"]),
     ]
-
-
-def _problem(error: Any) -> str:
-    path = format_path(tuple(error["loc"]))
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{path}: {message}" if path else message

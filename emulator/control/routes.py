@@ -21,7 +21,7 @@ from emulator.control import ui  # a module too: the web UI's files and endpoint
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
-from emulator.scenario.load import ScenarioError, format_path, load_text
+from emulator.scenario.load import ScenarioError, load_text, validation_problems
 from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
@@ -239,7 +239,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 try:
                     spec = WebhookSpec.model_validate(await json_object(request))
                 except ValidationError as exc:
-                    problems = [f"{format_path(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+                    problems = validation_problems(exc)
                     raise ControlError(400, "invalid webhook", problems=problems) from None
             world.scenario = world.scenario.model_copy(update={"webhook": spec})
             if spec is not None:

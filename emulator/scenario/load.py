@@ -115,6 +115,17 @@ def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None]
     return document, root
 
 
+def validation_problems(exc: ValidationError) -> list[str]:
+    """One `path: what is wrong` line per problem, as `check` words them (for the control API,
+    which validates parts of a scenario: a webhook, a fault)."""
+    problems = []
+    for err in exc.errors():
+        path = format_path(tuple(err["loc"]))
+        message = _message(err)
+        problems.append(f"{path}: {message}" if path else message)
+    return problems
+
+
 def _message(err: Any) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
