@@ -50,6 +50,13 @@ def default_text() -> str:
 
 def load_file(path: str | Path) -> Scenario:
     """Load and validate one scenario file; ScenarioError lists every problem."""
+    text, as_json = read_file(path)
+    return load_text(text, str(path), as_json=as_json)
+
+
+def read_file(path: str | Path) -> tuple[str, bool]:
+    """A scenario file's text, and whether it is JSON (by its name); ScenarioError if it
+    cannot be read or is not UTF-8."""
     label = str(path)
     try:
         data = Path(path).read_bytes()
@@ -59,7 +66,7 @@ def load_file(path: str | Path) -> Scenario:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([f"{label}: not UTF-8 text"]) from None
-    return load_text(text, label, as_json=label.lower().endswith(".json"))
+    return text, label.lower().endswith(".json")
 
 
 def load_default() -> Scenario:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
-from emulator.scenario.load import ScenarioError, default_text, load_text
+from emulator.scenario.load import default_text, load_text, read_file
 from emulator.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -65,13 +65,8 @@ def scenario_text(source: ScenarioSource, base_dir: Path | None = None) -> Scena
     path = Path(source)
     if base_dir is not None and not path.is_absolute() and (base_dir / path).exists():
         path = base_dir / path
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{path}: not UTF-8 text"]) from None
-    return ScenarioText(text, str(path), as_json=path.suffix.lower() == ".json")
+    text, as_json = read_file(path)
+    return ScenarioText(text, str(path), as_json=as_json)
 
 
 @functools.lru_cache(maxsize=SCENARIO_CACHE)
