@@ -94,6 +94,20 @@ def assert_refused(client: TestClient, response: httpx.Response, rule: str) -> d
     return error
 
 
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """`python -m emulator ARGS` as users run the command, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
 class LiveServer:
     """A real `send-api-emulator serve --port 0` process, reset between tests."""
 

@@ -13,21 +13,9 @@ import httpx
 import jsonschema
 import pytest
 from conftest import IN_WINDOW, ROOT, TEST_SCENARIO, LiveServer, send, text_to
+from conftest import run_cli as run
 
 SCENARIOS = ROOT / "scenarios"
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
 
 
 def test_check_accepts_valid_files() -> None:

@@ -3,7 +3,6 @@ the sidecar recipes in examples/ (docker compose, GitHub Actions) as their tools
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -18,21 +17,9 @@ import httpx
 import pytest
 import yaml
 from conftest import ROOT
+from conftest import run_cli as run
 
 EXAMPLES = ROOT / "examples"
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
 
 
 def free_port() -> int:
