@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -105,8 +105,11 @@ def free_port() -> int:
         return port
 
 
-def emulator_command(port: int, scenario: Path) -> list[str]:
-    """`send-api-emulator serve` from this interpreter's environment (the venv)."""
+def emulator_command(
+    port: int, scenario: Path, *, log_level: str = "warning", extra: Sequence[str] = ()
+) -> list[str]:
+    """`send-api-emulator serve` from this interpreter's environment (the venv); `extra`
+    arguments (such as `--state FILE`) go last."""
     script = Path(sys.executable).parent / "send-api-emulator"
     head = [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
     return [
@@ -115,9 +118,10 @@ def emulator_command(port: int, scenario: Path) -> list[str]:
         "--port",
         str(port),
         "--log-level",
-        "warning",
+        log_level,
         "--scenario",
         str(scenario),
+        *extra,
     ]
 
 
@@ -176,6 +180,50 @@ def wait_ready(
     raise RuntimeError(f"server on port {port} not ready after {timeout} s")
 
 
+def memory_mib(pid: int) -> dict[str, float]:
+    """The memory lines of /proc/PID/status in MiB (VmRSS: resident now, VmHWM: its peak);
+    empty if the process is gone or there is no /proc."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {
+        key: int(value.split()[0]) / 1024
+        for key, _, value in (line.partition(":") for line in status.splitlines())
+        if key.startswith("Vm") and value.strip().endswith("kB")
+    }
+
+
+def machine() -> str:
+    """The CPU count and model, the kernel, Python, and the server stack: uvicorn's HTTP
+    implementation and event loop (httptools/uvloop when installed, else h11/asyncio)."""
+    import importlib.metadata
+    import importlib.util
+    import platform
+
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "?"
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{len(os.sched_getaffinity(0))} CPUs ({model}), {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, uvicorn "
+        f"{version('uvicorn')} ({http}, {loop}), starlette {version('starlette')}"
+    )
+
+
 @dataclass
 class Server:
     name: str
@@ -183,12 +231,21 @@ class Server:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, name: str, command: Sequence[str], port: int, cpus: set[int] | None) -> Server:
+    def start(
+        cls,
+        name: str,
+        command: Sequence[str],
+        port: int,
+        cpus: set[int] | None,
+        stderr: IO[bytes] | int | None = None,
+    ) -> Server:
+        """Start and wait until ready; `stderr` as for Popen (None: this process's)."""
         process = subprocess.Popen(
             list(command),
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            stderr=stderr,
             preexec_fn=pinned(cpus),
         )
         server = cls(name, port, process)
@@ -201,14 +258,7 @@ class Server:
 
     def rss_mib(self) -> float | None:
         """Resident memory of the server process, from /proc (Linux only)."""
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return None
+        return memory_mib(self.process.pid).get("VmRSS")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -1,0 +1,306 @@
+"""Long run: do the emulator's memory and tail latency stay flat over 1,000,000 sends?
+
+    .venv/bin/python bench/longrun.py                          # ~2-4 min, in memory
+    .venv/bin/python bench/longrun.py --state /tmp/long.sqlite # with persistence (--state)
+
+Starts `send-api-emulator serve` as users run it (default --max-records, log level info, its
+log sent to /dev/null or --server-log), then runs wrk against `POST /v21.0/me/messages` in
+consecutive slices of --interval seconds until --sends valid text sends are answered. After
+each slice it samples the server's RSS (/proc) and takes that slice's p99 from wrk, so each
+row of the table is one interval. The verdict (see bench/README.md): after --warmup samples,
+RSS stays within 10 % of its value at the end of the warm-up, and every sample's p99 stays
+within 1.5x the median p99 of the samples after the warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from harness import (
+    DEFAULT_SCENARIO,
+    HEALTH_PATH,
+    SEND_PATH,
+    Server,
+    emulator_command,
+    encode,
+    free_port,
+    http_get,
+    http_post,
+    machine,
+    memory_mib,
+    run_wrk,
+    text_body,
+    wrk_path,
+)
+
+RSS_BAND = 0.10  # after warm-up, RSS within 10 % of its value at the end of the warm-up
+P99_FACTOR = 1.5  # after warm-up, every p99 within 1.5x the median p99 after warm-up
+
+
+@dataclass
+class Sample:
+    index: int
+    elapsed_s: float  # since the load began, at the end of this interval
+    seconds: float  # this interval's length (wrk's own measure)
+    requests: int  # answered in this interval
+    total: int  # answered since the load began
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    rss_mib: float
+    state_mib: float | None  # the state file with its -wal and -shm, with --state
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sends", type=int, default=1_000_000, help="(1,000,000)")
+    parser.add_argument("--interval", type=int, default=10, help="seconds per sample (10)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="samples left out of the verdict (2: 20 s)"
+    )
+    parser.add_argument(
+        "--state", type=Path, help="run with `--state FILE` (a new file: it must not exist)"
+    )
+    parser.add_argument("--log-level", default="info", help="the server's (info, its default)")
+    parser.add_argument("--server-log", type=Path, help="the server's stderr (/dev/null)")
+    parser.add_argument("--max-records", type=int, help="the server's (its default: 10000)")
+    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--no-pin", action="store_true", help="no CPU pinning")
+    parser.add_argument("--json", type=Path, help="also write the samples and verdict here")
+    return parser.parse_args()
+
+
+def state_mib(path: Path | None) -> float | None:
+    if path is None:
+        return None
+    size = 0
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            size += os.stat(f"{path}{suffix}").st_size
+    return size / 2**20
+
+
+def load(
+    server: Server,
+    body_file: Path,
+    args: argparse.Namespace,
+    wrk_cpus: set[int] | None,
+) -> list[Sample]:
+    """wrk in consecutive slices until --sends are answered; one sample per slice. The last
+    slice is shortened (whole seconds, as wrk takes them) to end near --sends."""
+    samples: list[Sample] = []
+    total = 0
+    began = time.monotonic()
+    while total < args.sends:
+        duration = args.interval
+        if samples and samples[-1].rps:
+            needed = math.ceil((args.sends - total) / samples[-1].rps)
+            duration = max(1, min(duration, needed))
+        result = run_wrk(
+            server.port,
+            body_file,
+            duration=duration,
+            connections=args.connections,
+            threads=args.threads,
+            cpus=wrk_cpus,
+        )
+        total += result.requests
+        sample = Sample(
+            index=len(samples) + 1,
+            elapsed_s=time.monotonic() - began,
+            seconds=result.seconds,
+            requests=result.requests,
+            total=total,
+            errors=result.errors,
+            p50_ms=result.p50_ms,
+            p99_ms=result.p99_ms,
+            max_ms=result.max_ms,
+            rss_mib=server.rss_mib() or 0.0,
+            state_mib=state_mib(args.state),
+        )
+        samples.append(sample)
+        print(describe(sample), flush=True)
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.process.returncode})")
+    return samples
+
+
+def describe(s: Sample) -> str:
+    state = f"  state file {s.state_mib:6.1f} MiB" if s.state_mib is not None else ""
+    errors = f"  ERRORS {s.errors}" if s.errors else ""
+    return (
+        f"  {s.index:3d} {s.elapsed_s:6.0f} s {s.total:9,d} sends {s.rps:7,.0f} req/s  "
+        f"p50 {s.p50_ms:6.2f}  p99 {s.p99_ms:6.2f}  max {s.max_ms:7.2f} ms  "
+        f"RSS {s.rss_mib:6.1f} MiB{state}{errors}"
+    )
+
+
+def verdict(samples: list[Sample], warmup: int) -> dict[str, Any]:
+    """Flat after warm-up: RSS within RSS_BAND of its value at the end of the warm-up, and
+    every p99 within P99_FACTOR of the median p99 after warm-up. Also the RSS trend (least
+    squares, MiB per 100,000 sends) for a slow growth the band hides on a short run."""
+    after = samples[warmup:]
+    if warmup < 1 or len(after) < 2:
+        return {"flat": None, "why": f"need --warmup >= 1 and 2 samples after it ({len(after)})"}
+    reference = samples[warmup - 1].rss_mib
+    rss_low, rss_high = min(s.rss_mib for s in after), max(s.rss_mib for s in after)
+    rss_flat = abs(rss_high - reference) <= RSS_BAND * reference and (
+        abs(rss_low - reference) <= RSS_BAND * reference
+    )
+    p99_median = statistics.median(s.p99_ms for s in after)
+    p99_worst = max(after, key=lambda s: s.p99_ms)
+    p99_flat = p99_worst.p99_ms <= P99_FACTOR * p99_median
+    xs = [s.total for s in after]
+    ys = [s.rss_mib for s in after]
+    slope = statistics.linear_regression(xs, ys).slope if len(set(xs)) > 1 else 0.0
+    return {
+        "flat": rss_flat and p99_flat,
+        "warmup_samples": warmup,
+        "rss_reference_mib": reference,
+        "rss_min_mib": rss_low,
+        "rss_max_mib": rss_high,
+        "rss_flat": rss_flat,
+        "rss_mib_per_100k_sends": slope * 100_000,
+        "p99_median_ms": p99_median,
+        "p99_worst_ms": p99_worst.p99_ms,
+        "p99_worst_sample": p99_worst.index,
+        "p99_flat": p99_flat,
+    }
+
+
+def table(samples: list[Sample], result: dict[str, Any], context: str) -> str:
+    with_state = any(s.state_mib is not None for s in samples)
+    head = "| # | at | sends | req/s | p50 | p99 | max | RSS |" + (" state file |" * with_state)
+    lines = [head, "|---:" * (8 + with_state) + "|"]
+    warmup = result.get("warmup_samples", 0)
+    for s in samples:
+        mark = " (warm-up)" if s.index <= warmup else ""
+        row = (
+            f"| {s.index}{mark} | {s.elapsed_s:.0f} s | {s.total:,} | {s.rps:,.0f} "
+            f"| {s.p50_ms:.2f} ms | {s.p99_ms:.2f} ms | {s.max_ms:.1f} ms | {s.rss_mib:.1f} MiB |"
+        )
+        if with_state:
+            row += f" {s.state_mib or 0:.1f} MiB |"
+        lines.append(row)
+    notes = [context]
+    if result["flat"] is None:
+        notes.append(f"No verdict: {result['why']}.")
+    else:
+        rss = (
+            f"RSS after warm-up {result['rss_min_mib']:.1f}-{result['rss_max_mib']:.1f} MiB "
+            f"against {result['rss_reference_mib']:.1f} MiB at the end of the warm-up "
+            f"({'within' if result['rss_flat'] else 'OUTSIDE'} {RSS_BAND:.0%}; trend "
+            f"{result['rss_mib_per_100k_sends']:+.2f} MiB per 100,000 sends)"
+        )
+        p99 = (
+            f"p99 median {result['p99_median_ms']:.2f} ms, worst {result['p99_worst_ms']:.2f} "
+            f"ms (sample {result['p99_worst_sample']}; "
+            f"{'within' if result['p99_flat'] else 'OVER'} {P99_FACTOR}x the median)"
+        )
+        flat = "**flat**" if result["flat"] else "**NOT flat**"
+        notes.append(f"Verdict: {flat} after {warmup} warm-up samples. {rss}; {p99}.")
+    errors = sum(s.errors for s in samples)
+    if errors:
+        notes.append(f"**{errors} requests failed** (non-2xx, socket errors or timeouts).")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(notes)
+
+
+def main() -> int:
+    args = parse_args()
+    if args.sends < 1 or args.interval < 1 or args.connections < 1 or args.warmup < 0:
+        print("--sends, --interval and --connections must be positive", file=sys.stderr)
+        return 2
+    if wrk_path() is None:
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    if args.state is not None and any(
+        Path(f"{args.state}{suffix}").exists() for suffix in ("", "-wal", "-shm")
+    ):
+        print(f"{args.state} exists: give a new file (the run starts fresh)", file=sys.stderr)
+        return 2
+    available = sorted(os.sched_getaffinity(0))
+    pin = not args.no_pin and len(available) >= 2
+    server_cpus = {available[0]} if pin else None
+    wrk_cpus = {available[1]} if pin else None
+
+    extra: list[str] = []
+    if args.state is not None:
+        extra += ["--state", str(args.state)]
+    if args.max_records is not None:
+        extra += ["--max-records", str(args.max_records)]
+    port = free_port()
+    command = emulator_command(port, args.scenario, log_level=args.log_level, extra=extra)
+    log: IO[bytes] | int = (
+        args.server_log.open("wb") if args.server_log is not None else subprocess.DEVNULL
+    )
+    body = encode(text_body())
+    server = Server.start("serve", command, port, server_cpus, stderr=log)
+    try:
+        status, answer = http_post(port, SEND_PATH, body)
+        if status != 200 or b"message_id" not in answer:
+            raise RuntimeError(f"the emulator refused the send: {status} {answer[:300]!r}")
+        print(
+            f"{args.sends:,} sends, {args.connections} connections, samples every "
+            f"{args.interval} s, server log level {args.log_level}"
+            + (f", --state {args.state}" if args.state else ""),
+            flush=True,
+        )
+        with tempfile.TemporaryDirectory(prefix="send-api-longrun-") as tmp:
+            body_file = Path(tmp) / "text.json"
+            body_file.write_bytes(body)
+            samples = load(server, body_file, args, wrk_cpus)
+        _, health = http_get(port, HEALTH_PATH)
+        records = json.loads(health)["records"]
+        peak = memory_mib(server.process.pid).get("VmHWM")
+    finally:
+        server.stop()
+        if not isinstance(log, int):
+            log.close()
+
+    result = verdict(samples, args.warmup)
+    recorded = records["outbox"] + records["outbox_dropped"]
+    placement = "server and wrk pinned to different CPUs" if pin else "no CPU pinning"
+    context = (
+        f"`bench/longrun.py`: {samples[-1].total:,} valid text sends answered "
+        f"({recorded:,} recorded by the emulator, which keeps the newest "
+        f"{records['max_records']:,}), {args.connections} connections, wrk in "
+        f"{args.interval} s slices, `send-api-emulator serve` at log level {args.log_level}"
+        + (f", `--state` (file {samples[-1].state_mib:.1f} MiB at the end)" if args.state else "")
+        + f"; peak RSS {peak or 0:.1f} MiB. {machine()}; {placement}."
+    )
+    print()
+    print(table(samples, result, context))
+    if args.json:
+        raw = {
+            "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "machine": machine(),
+            "records": records,
+            "peak_rss_mib": peak,
+            "verdict": result,
+            "samples": [{**asdict(s), "rps": s.rps} for s in samples],
+        }
+        args.json.write_text(json.dumps(raw, indent=2) + "\n")
+    return 0 if result["flat"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
