@@ -11,7 +11,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route, Router
+from starlette.routing import Mount, Router
+from starlette.types import Receive, Scope, Send
 
 from emulator.control.namespaces import namespace_routes
 from emulator.control.routes import error_response
@@ -24,14 +25,29 @@ if TYPE_CHECKING:  # sqlite3 is imported only when a state file is used
     from emulator.persist import StateStore
 
 CONTROL_PREFIX = "/_emulator"
+CONTROL_ROOT = CONTROL_PREFIX + "/"
 log = logging.getLogger("emulator")
+
+
+class EmulatorApp(Starlette):
+    """Starlette serves the control API and the UI; every other HTTP request is Graph's and
+    goes straight to the Graph endpoint, below Starlette's routing and middleware (the hot
+    path: those layers cost as much as the emulator's own work on a text send)."""
+
+    graph: GraphEndpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(CONTROL_ROOT):
+            await self.graph(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(
     scenario: Scenario,
     max_records: int = limits.DEFAULT_MAX_RECORDS,
     state: StateStore | None = None,
-) -> Starlette:
+) -> EmulatorApp:
     """An emulator with its own state: as many as you like, in-process or on ports.
 
     The scenario is the `default` namespace; more are made through the control API. With a
@@ -54,12 +70,9 @@ def create_app(
     graph = GraphEndpoint(default.world, namespaces.world_for)
 
     async def not_routed(request: Request, exc: Exception) -> Response:
-        """Control API misses answer in JSON; anything else that no route took (a request
-        target like `*` or `http://host/path`) is Graph's to answer."""
+        """Control API misses answer in JSON (Graph's requests never reach Starlette)."""
         assert isinstance(exc, HTTPException)
         path = request.scope["path"]
-        if not path.startswith(CONTROL_PREFIX + "/"):
-            return await graph.handle(request)
         if exc.status_code == 405:
             return error_response(405, f"{request.method} is not allowed on {path}")
         return error_response(exc.status_code, f"no control endpoint {path}")
@@ -78,11 +91,12 @@ def create_app(
     control = Router(
         [*namespace_routes(namespaces), *default.control.routes], redirect_slashes=False
     )
-    app = Starlette(
-        routes=[Mount(CONTROL_PREFIX, app=control), Route("/{path:path}", graph)],
+    app = EmulatorApp(
+        routes=[Mount(CONTROL_PREFIX, app=control)],
         exception_handlers={HTTPException: not_routed},
         lifespan=lifespan,
     )
+    app.graph = graph
     app.state.namespaces = namespaces
     app.state.world = default.world
     app.state.webhooks = default.webhooks

@@ -12,8 +12,15 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from emulator import __version__
+
+if TYPE_CHECKING:
+    import socket
+
+    from emulator.persist import StateStore
+    from emulator.scenario.model import Scenario
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -130,34 +137,43 @@ def _serve(args: argparse.Namespace) -> int:
             store.close()
         return _fail(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}")
 
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per delivery is ours
-
-    from emulator.app import create_app
-    from emulator.serving import EmulatorServer, config
+    from emulator import logline
 
     try:
-        app = create_app(scenario, max_records=int(records_text), state=store)
-    except ValueError as exc:  # persist.StateError: the state file holds damaged state
-        sock.close()
-        if store is not None:
-            store.close()
-        return _fail(str(exc))
-    # This process is ours alone: keep start-up objects and (every 1000 requests) the
-    # emulator's records out of the garbage collector's scans. See World.freeze_every.
-    app.state.world.freeze_every = app.state.namespaces.freeze_every = 1000
-    gc.collect()
-    gc.freeze()
+        return _run_server(
+            scenario, scenario_path, sock, store, state_path, int(records_text), level
+        )
+    finally:
+        logline.uninstall()  # every line written before the process ends
+
+
+def _run_server(
+    scenario: Scenario,
+    scenario_path: str,
+    sock: socket.socket,
+    store: StateStore | None,
+    state_path: str,
+    max_records: int,
+    level: str,
+) -> int:
+    """Serve until stopped; the log (one line per request by default) is written off the
+    request path, by logline's writer thread."""
+    from emulator import logline
+    from emulator.serving import EmulatorServer, config, stack
+
+    writer = logline.install(sys.stderr, getattr(logging, level))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per delivery is ours
+    # What starting logs (a restored state) is held until the app is made: the first line
+    # says where the server listens, and a server that cannot start says only why.
+    writer.hold()
+    loop, http = stack()
     bound_host, bound_port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     pages = len(scenario.pages)
+    # the first line: where it listens (port 0 picks one), and on which stack
     log.info(
-        "send-api-emulator %s listening on http://%s:%d (scenario: %s, %d page%s, clock: %s%s)",
+        "send-api-emulator %s listening on http://%s:%d (scenario: %s, %d page%s, clock: %s%s; "
+        "%s + %s)",
         __version__,
         shown_host,
         bound_port,
@@ -166,7 +182,25 @@ def _serve(args: argparse.Namespace) -> int:
         "" if pages == 1 else "s",
         "frozen" if scenario.clock.start else "real time",
         f", state: {state_path}" if state_path else "",
+        loop,
+        http,
     )
+    from emulator.app import create_app
+
+    try:
+        app = create_app(scenario, max_records=max_records, state=store)
+    except ValueError as exc:  # persist.StateError: the state file holds damaged state
+        writer.discard()
+        sock.close()
+        if store is not None:
+            store.close()
+        return _fail(str(exc))
+    writer.release()
+    # This process is ours alone: keep start-up objects and (every 1000 requests) the
+    # emulator's records out of the garbage collector's scans. See World.freeze_every.
+    app.state.world.freeze_every = app.state.namespaces.freeze_every = 1000
+    gc.collect()
+    gc.freeze()
     EmulatorServer(config(app)).run(sockets=[sock])
     return 0
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from emulator import logline
 from emulator.edges import EDGES, EdgeCall
 from emulator.edges.profile import user_profile
 from emulator.policy.auth import (
@@ -30,12 +29,19 @@ from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.wire import catalog
 from emulator.wire.batch import entry_answer, parse_batch
-from emulator.wire.body import read_limited
+from emulator.wire.body import Disconnected, read_body
 from emulator.wire.errors import GraphError, RawReply
 from emulator.wire.multipart import MultipartForm, read_multipart
 from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
-from emulator.wire.respond import EXPLAIN_REQUEST_HEADER, failure, success
+from emulator.wire.respond import (
+    EXPLAIN_REQUEST_HEADER,
+    Head,
+    failure,
+    raw_reply,
+    success,
+    with_extra_headers,
+)
 
 EXPLAIN_REQUEST_HEADER_BYTES = EXPLAIN_REQUEST_HEADER.encode("latin-1")
 
@@ -58,11 +64,8 @@ class GraphEndpoint:
         self.world_for = world_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.handle(Request(scope, receive))
-        await response(scope, receive, send)
-
-    async def handle(self, request: Request) -> Response:
-        scope = request.scope
+        """Answer one HTTP request, straight from ASGI (no Starlette Request or Response: this
+        is the hot path, and each layer costs a share of what a bare endpoint costs)."""
         method: str = scope["method"]
         path: str = scope["path"]
         headers = _Headers(scope)
@@ -73,7 +76,7 @@ class GraphEndpoint:
         try:
             route = parse_path(path)
             version = route.version
-            params = await _read_params(request, headers)
+            params = await _read_params(scope, receive, headers)
             call["params"] = params
             if self.world_for is not None:
                 world = self.world_for(params.token)
@@ -83,25 +86,37 @@ class GraphEndpoint:
             payload = self._dispatch(
                 world, method, route.node, route.edge, version, params, call, now
             )
-            response = success(payload, version)
+            status = 200
+            body, head = success(payload, version)
             self._journal(world, call, 200, payload, None)
         except GraphError as error:
             status = _status(world, error)
-            response, body = failure(error, version, headers.explain, status)
-            self._journal(world, call, status, body, error)
+            body, head, shown = failure(error, version, headers.explain)
+            self._journal(world, call, status, shown, error)
         except RawReply as raw:
-            response = Response(raw.body, raw.status, media_type=raw.content_type)
+            status = raw.status
+            body, head = raw_reply(raw.body, raw.content_type)
             text = raw.body.decode("utf-8", "replace")
             self._journal(world, call, raw.status, text, None, raw.key)
-        except ClientDisconnect:
-            return Response(status_code=400)
+        except Disconnected:  # the client left while sending: nobody to answer
+            return
         except Exception:  # a bug: answer in Graph's shape, keep the traceback in our log
             log.exception("unexpected failure on %s %s", method, path)
             unknown = catalog.UNKNOWN_ERROR()
-            response, body = failure(unknown, version)
-            self._journal(world, call, unknown.spec.status, body, unknown)
-            return response
-        return await _finish(response, call)
+            status = unknown.spec.status
+            body, head, shown = failure(unknown, version)
+            self._journal(world, call, status, shown, unknown)
+            await _answer(send, status, head, body)
+            return
+        # per-call extras an edge asked for: response headers (rate-limit usage) and a delay
+        # (an injected latency fault)
+        extra: dict[str, str] | None = call.get("headers")
+        if extra:
+            head = with_extra_headers(head, extra)
+        delay: float | None = call.get("delay")
+        if delay:
+            await asyncio.sleep(delay)
+        await _answer(send, status, head, body)
 
     def _dispatch(
         self,
@@ -188,7 +203,7 @@ class GraphEndpoint:
                 if not isinstance(exc, GraphError):
                     log.exception("unexpected failure in a batch entry %s", entry.path)
                 status = _status(entry_world, error)
-                _, failed = failure(error, served, status=status)
+                _, _, failed = failure(error, served)
                 self._journal(entry_world, call, status, failed, error)
                 answers.append(entry_answer(status, failed))
         return answers
@@ -234,35 +249,28 @@ class GraphEndpoint:
         if "fault" in call:  # an injected fault decided (or delayed) this answer
             entry["fault"] = call["fault"]
         world.record_request(entry)
-        if log.isEnabledFor(logging.INFO):
-            if raw_key is not None:
-                outcome = f"failed {raw_key}"
-            elif error is None:
-                outcome = (
-                    "sent "
-                    + str(
-                        body.get("message_id")
-                        or body.get("attachment_id")
-                        or body.get("recipient_id")
-                        or ""
-                    )
-                    if isinstance(body, dict)
-                    else f"batch of {len(body)}"
+        if raw_key is not None:
+            outcome = f"failed {raw_key}"
+        elif error is None:
+            if isinstance(body, dict):
+                shown_id = (
+                    body.get("message_id") or body.get("attachment_id") or body.get("recipient_id")
                 )
+                outcome = f"sent {shown_id}" if shown_id else "sent"
             else:
-                code = f"#{error.spec.code}" + (
-                    f"/{error.spec.subcode}" if error.spec.subcode else ""
-                )
-                outcome = f"rejected {code} {error.spec.key}"
-            log.info(
-                "%s %s page=%s recipient=%s -> %d %s",
-                call["method"],
-                _loggable(call["path"]),
-                call.get("page_id") or "-",
-                _loggable(call.get("recipient") or "-"),
-                status,
-                outcome,
-            )
+                outcome = f"batch of {len(body)}"
+        else:
+            spec = error.spec
+            code = f"#{spec.code}/{spec.subcode}" if spec.subcode else f"#{spec.code}"
+            outcome = f"rejected {code} {spec.key}"
+        logline.request_line(
+            call["method"],
+            call["path"],
+            call.get("page_id"),
+            call.get("recipient"),
+            status,
+            outcome,
+        )
 
 
 def _status(world: World, error: GraphError) -> int:
@@ -274,23 +282,9 @@ def _status(world: World, error: GraphError) -> int:
     return error.spec.status
 
 
-async def _finish(response: Response, call: dict[str, Any]) -> Response:
-    """Per-call extras an edge asked for: response headers (rate-limit usage) and a delay
-    (an injected latency fault)."""
-    extra: dict[str, str] | None = call.get("headers")
-    if extra:
-        for name, value in extra.items():
-            response.headers[name] = value
-    delay: float | None = call.get("delay")
-    if delay:
-        await asyncio.sleep(delay)
-    return response
-
-
-def _loggable(text: str) -> str:
-    """User text in a log line: one line, bounded, control characters escaped."""
-    text = text if len(text) <= 200 else text[:197] + "..."
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+async def _answer(send: Send, status: int, head: Head, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
 
 
 def mask_token(token: str) -> str:
@@ -320,7 +314,7 @@ class _Headers:
                 self.explain = True
 
 
-async def _read_params(request: Request, headers: _Headers) -> GraphParams:
+async def _read_params(scope: Scope, receive: Receive, headers: _Headers) -> GraphParams:
     """Read the body within the size limit (without reading past it), then collect params.
 
     A multipart/form-data body is parsed as it arrives, so an oversized file part is refused
@@ -330,17 +324,22 @@ async def _read_params(request: Request, headers: _Headers) -> GraphParams:
     form: MultipartForm | None = None
     body = b""
     if multipart and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
-        form = await read_multipart(request.stream(), content_type, headers.content_length)
+        form = await read_multipart(_chunks(receive), content_type, headers.content_length)
     else:
         limit = limits.MAX_MULTIPART_BYTES if multipart else limits.MAX_BODY_BYTES
-        read = await read_limited(request.stream(), headers.content_length, limit)
+        read = await read_body(receive, headers.content_length, limit)
         if read is None:
             raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
         body = read
-    return collect(
-        request.scope.get("query_string", b""),
-        content_type,
-        body,
-        headers.authorization,
-        form,
-    )
+    return collect(scope["query_string"], content_type, body, headers.authorization, form)
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The body as it arrives."""
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":
+            raise Disconnected()
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return

@@ -7,6 +7,7 @@ finishes by itself; ending the streams first lets SIGTERM or a test's stop take 
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from typing import Any
 
@@ -30,10 +31,21 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     return sock
 
 
+def stack() -> tuple[str, str]:
+    """The event loop and HTTP parser to serve with: uvloop and httptools, which `pip install`
+    brings where they have wheels, else asyncio and h11 (uvicorn's own fallbacks)."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return loop, http
+
+
 def config(app: ASGIApp, **extra: Any) -> uvicorn.Config:
-    """uvicorn's settings: our own log lines only, and the app's lifespan (webhooks, state)."""
+    """uvicorn's settings: the fastest stack installed, our own log lines only, and the app's
+    lifespan (webhooks, state)."""
+    loop, http = stack()
+    settings: dict[str, Any] = {"loop": loop, "http": http, **extra}
     return uvicorn.Config(
-        app, log_config=None, log_level="warning", access_log=False, lifespan="on", **extra
+        app, log_config=None, log_level="warning", access_log=False, lifespan="on", **settings
     )
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -95,15 +96,27 @@ def test_serve_port_in_use_is_one_line() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
+def request_lines(server: LiveServer, count: int) -> list[str]:
+    """The log's request lines, once `count` are there (they are written a few milliseconds
+    after the answer, off the request path)."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in server.log().splitlines() if "/me/messages" in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
+
+
 def test_serve_logs_its_port_first_and_one_line_per_request(tmp_path: Path) -> None:
     server = LiveServer(TEST_SCENARIO, tmp_path / "log")
     try:
         first = server.log().splitlines()[0]
         assert f"listening on {server.url}" in first
+        assert first.endswith(("; uvloop + httptools)", "; asyncio + h11)"))  # the stack
         with httpx.Client(base_url=server.url) as client:
             send(client, text_to(IN_WINDOW))
             send(client, text_to("2999999999999999"))
-        lines = [line for line in server.log().splitlines() if "/me/messages" in line]
+        lines = request_lines(server, 2)
         assert len(lines) == 2
         assert (
             "POST /v21.0/me/messages page=110000000000001 recipient=2000000000000001 -> 200 sent m_"
@@ -112,6 +125,20 @@ def test_serve_logs_its_port_first_and_one_line_per_request(tmp_path: Path) -> N
         assert lines[1].endswith("-> 400 rejected #100/2018001 no_matching_user")
     finally:
         server.stop()
+
+
+def test_serve_writes_every_request_line_before_it_stops(tmp_path: Path) -> None:
+    """Lines are written in batches off the request path; stopping (SIGTERM) loses none."""
+    server = LiveServer(TEST_SCENARIO, tmp_path / "log")
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            for index in range(200):
+                send(client, text_to(IN_WINDOW, f"message {index}"))
+    finally:
+        server.stop()
+    lines = [line for line in server.log().splitlines() if "/me/messages" in line]
+    assert len(lines) == 200
+    assert all(" INFO POST /v21.0/me/messages page=" in line for line in lines)
 
 
 def test_environment_variables_configure_serve_and_flags_win(tmp_path: Path) -> None:

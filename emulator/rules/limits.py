@@ -120,6 +120,13 @@ MAX_HEADER_TEXT = 512  # user text echoed in WWW-Authenticate / X-Emulator-* is 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_MULTIPART_BYTES = 26 * 1024 * 1024  # a 25 MB attachment plus its form fields
 MAX_NESTING = 32
+# Parameters one query string or form body may carry: a 100-item receipt in bracket form is
+# about 700; 1 MB of `a=1&` pairs would hold the event loop for a quarter of a second.
+MAX_PARAMS = 5000
+# An object parameter in the seeds' single-quoted form (`{'id':'1'}`) is rewritten as JSON only
+# up to this many characters (a 1 MB one full of escapes took 140 ms to rewrite); longer ones
+# stay strings, as any other text that is not an object.
+SINGLE_QUOTED_MAX = 64 * 1024
 
 # API versions Graph routes (Messenger exists from v2.6); unversioned calls are served as LATEST
 LATEST_VERSION = "v25.0"

@@ -4,6 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from starlette.types import Receive
+
+
+class Disconnected(Exception):  # noqa: N818 (an event, not an error)
+    """The client went away before its request's body was in."""
+
+
+async def read_body(receive: Receive, declared: str, limit: int) -> bytes | None:
+    """The whole body straight from ASGI, or None as soon as it is known to exceed `limit`
+    (from the declared Content-Length, or while a chunked body arrives)."""
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    message = await receive()
+    if message["type"] != "http.request":
+        raise Disconnected()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: one message
+        return body if len(body) <= limit else None
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise Disconnected()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
 
 async def read_limited(stream: AsyncIterator[bytes], declared: str, limit: int) -> bytes | None:
     """The whole body, or None as soon as it is known to exceed `limit` (from the declared

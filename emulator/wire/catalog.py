@@ -92,6 +92,14 @@ BODY_TOO_LARGE = ErrorSpec(
     "I",
     status=413,
 )
+TOO_MANY_PARAMS = ErrorSpec(
+    "too_many_params",
+    100,
+    "(#100) Too many parameters: at most {limit} are accepted",
+    f"a query string or form body carries at most {limits.MAX_PARAMS} parameters",
+    "emulator limit (bounds the work one request can cause), real string unknown",
+    "I",
+)
 PERSONA_ID_INVALID = ErrorSpec(
     "persona_id_invalid",
     100,

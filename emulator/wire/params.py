@@ -8,6 +8,7 @@ too); PHP-style bracket keys (`recipient[id]=1`) assemble into objects; a JSON `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -45,17 +46,19 @@ def collect(
     parsed here."""
     notes: list[str] = []
     files: list[FilePart] = []
-    try:
-        from_query = _assemble(_parse_pairs(query))
-    except ValueError:
-        from_query = {}
-        notes.append("query string is not UTF-8: ignored")
+    from_query: dict[str, object] = {}
+    if query:
+        try:
+            from_query = _assemble(_parse_pairs(query, "query"))
+        except ValueError:
+            notes.append("query string is not UTF-8: ignored")
     from_body: dict[str, object] = {}
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    body_nulls = False  # JSON nulls in a JSON body (other bodies carry only strings)
     if body or form is not None:
+        media_type = content_type.split(";", 1)[0].strip().lower()
         try:
             if media_type == "application/json":
-                from_body = _parse_json_object(body)
+                from_body, body_nulls = _parse_json_object(body)
             elif media_type == "application/x-www-form-urlencoded":
                 from_body = _assemble(_parse_pairs(body))
             elif media_type == "multipart/form-data":
@@ -71,10 +74,15 @@ def collect(
             notes.append(f"body ignored: {exc}")
     token = None
     values: dict[str, object] = {}
-    for source in (from_query, from_body):
+    for source, nulls in ((from_query, False), (from_body, body_nulls)):
+        if not source:
+            continue
         for name in OBJECT_PARAMS.intersection(source):
-            source[name] = decode_object(source[name])
-        if _has_nulls(source):  # the copy is only made when there is something to drop
+            value = source[name]
+            if type(value) is str:
+                source[name], decoded_nulls = _decode_object(value)
+                nulls = nulls or decoded_nulls
+        if nulls:  # the copy is only made when there is something to drop
             source = _strip_nulls(source)
         candidate = source.pop(TOKEN_PARAM, None)
         if isinstance(candidate, str) and candidate:
@@ -88,48 +96,70 @@ def decode_object(value: object) -> object:
 
     A string that is neither stays a string; the rules then treat it as Graph does.
     """
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return value
+    return _decode_object(value)[0]
+
+
+def _decode_object(value: str) -> tuple[object, bool]:
+    """decode_object for a string, and whether what it decoded holds JSON nulls. It sits one
+    level below the parameters, so it may nest one level less."""
     text = value.strip()
+    if not text:
+        return value, False
     try:
         return _loads(text)
     except ValueError:
         pass
+    if len(text) > limits.SINGLE_QUOTED_MAX:  # the seeds' form is for short hand-written calls
+        return value, False
     try:
         return _loads(_single_quoted_to_json(text))
     except ValueError:
-        return value
+        return value, False
 
 
-def _loads(text: str) -> object:
+def _loads(text: str) -> tuple[object, bool]:
     """Decode an object parameter; absurd nesting is refused rather than ignored."""
     try:
-        return jsontext.loads(text)
+        value, shape = jsontext.loads_shaped(text, limits.MAX_NESTING - 1)
     except ValueError as exc:
         if "nested" in str(exc):
             raise catalog.MALFORMED_BODY() from None
         raise
+    if shape.too_deep:
+        raise catalog.MALFORMED_BODY()
+    return value, shape.has_nulls
 
 
-def _parse_json_object(body: bytes) -> dict[str, object]:
+def _parse_json_object(body: bytes) -> tuple[dict[str, object], bool]:
+    """The JSON body's object, and whether it holds JSON nulls."""
     try:
-        document = jsontext.loads(body)
+        document, shape = jsontext.loads_shaped(body, limits.MAX_NESTING)
     except UnicodeDecodeError:
         raise ValueError("JSON body is not UTF-8") from None
     except ValueError as exc:
         raise ValueError(f"malformed JSON ({exc})") from None
     if not isinstance(document, dict):
         raise ValueError(f"JSON body is a {type(document).__name__}, not an object")
-    return document
+    if shape.too_deep:
+        raise catalog.MALFORMED_BODY()
+    return document, shape.has_nulls
 
 
-def _parse_pairs(raw: bytes) -> list[tuple[str, str]]:
+def _parse_pairs(raw: bytes, where: str = "body") -> list[tuple[str, str]]:
+    """`a=1&b=2` as pairs, as parse_qsl reads them; at most MAX_PARAMS of them, counted
+    before anything is decoded."""
+    if raw.count(b"&") >= limits.MAX_PARAMS:
+        raise catalog.TOO_MANY_PARAMS(path=where, limit=limits.MAX_PARAMS)
     try:
-        return parse_qsl(
-            raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"
-        )
+        text = raw.decode("utf-8")
+        if "%" in text or "+" in text:
+            return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
         raise ValueError("form data is not UTF-8") from None
+    # nothing escaped (the usual `access_token=...`): split as parse_qsl would
+    return [(name, value) for name, _, value in (p.partition("=") for p in text.split("&") if p)]
 
 
 def _assemble(pairs: list[tuple[str, str]]) -> dict[str, object]:
@@ -166,23 +196,6 @@ def _listify(value: object) -> object:
     return items
 
 
-def _has_nulls(values: dict[str, object]) -> bool:
-    """Whether any JSON null is present; refuses nesting deeper than MAX_NESTING (so nothing
-    downstream, from the journal to webhooks, meets a structure it cannot walk)."""
-    found = False
-    stack: list[tuple[dict[str, object] | list[object], int]] = [(values, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.MAX_NESTING:
-            raise catalog.MALFORMED_BODY()
-        for child in node.values() if isinstance(node, dict) else node:
-            if child is None:
-                found = True
-            elif isinstance(child, dict | list):
-                stack.append((child, depth + 1))
-    return found
-
-
 def _strip_nulls(value: dict[str, object]) -> dict[str, object]:
     """Drop keys whose value is JSON null: Graph treats them as unset. Depth is already bounded."""
     return {key: _strip(child) for key, child in value.items() if child is not None}
@@ -205,33 +218,29 @@ def _bearer(authorization: str | None) -> str | None:
     return None
 
 
+# A double-quoted JSON string (to the end of the text if unterminated) or a single-quoted
+# one; possessive repeats, so a text full of quotes or escapes is read in one linear pass.
+_QUOTED = re.compile(r""""(?:[^"\\]++|\\[\s\S])*+(?:"|\\?\Z)|'((?:[^'\\]++|\\[\s\S])*+)'""")
+
+
 def _single_quoted_to_json(text: str) -> str:
-    """Rewrite single-quoted strings as JSON strings: `{'id':'1'}` -> `{"id":"1"}`."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
-            i = j + 1
-        elif char == "'":
-            j = i + 1
-            buf: list[str] = []
-            while j < n and text[j] != "'":
-                if text[j] == "\\" and j + 1 < n:
-                    buf.append("'" if text[j + 1] == "'" else text[j : j + 2])
-                    j += 2
-                    continue
-                buf.append('\\"' if text[j] == '"' else text[j])
-                j += 1
-            if j >= n:
-                raise ValueError("unterminated string")
-            out.append('"' + "".join(buf) + '"')
-            i = j + 1
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out)
+    """Rewrite single-quoted strings as JSON strings: `{'id':'1'}` -> `{"id":"1"}`. Inside
+    one, `\\'` is a quote and a bare `"` is escaped; other escapes are kept as written."""
+    if "'" not in text:
+        return text
+    return _QUOTED.sub(_as_json_string, text)
+
+
+def _as_json_string(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    if inner is None:  # a double-quoted string: as it is
+        return match.group(0)
+    if "\\" not in inner and '"' not in inner:
+        return '"' + inner + '"'
+    # Escapes come in pairs, read left to right: splitting at each escaped backslash first leaves
+    # pieces where every backslash escapes the character after it.
+    pieces = []
+    for piece in inner.split("\\\\"):
+        parts = [part.replace('"', '\\"').replace("\\'", "'") for part in piece.split('\\"')]
+        pieces.append('\\"'.join(parts))
+    return '"' + "\\\\".join(pieces) + '"'

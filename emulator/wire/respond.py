@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.responses import Response
-
 from emulator.rules import limits
 from emulator.wire.errors import GraphError
 from emulator.wire.ids import trace_ids
@@ -27,21 +25,32 @@ _SUCCESS = {**_COMMON, "cache-control": "private, no-cache, no-store, must-reval
 _ERROR = {**_COMMON, "cache-control": "no-store"}
 
 
+# Response headers as ASGI sends them: (lower-case name, value) in latin-1.
+Head = list[tuple[bytes, bytes]]
+
+# Built once: json.dumps with options builds an encoder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def graph_json(payload: Any) -> bytes:
     """Serialise as Graph does: compact, non-ASCII as \\uXXXX, `/` as `\\/`."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
-    return text.replace("/", "\\/").encode("ascii")
+    text = _ENCODER.encode(payload)
+    return (text.replace("/", "\\/") if "/" in text else text).encode("ascii")
 
 
-_SUCCESS_RAW = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in _SUCCESS.items()]
+def _encoded(headers: dict[str, str]) -> Head:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
-def success(payload: Any, version: str) -> Response:
-    """A 200 with the real API's notable headers (the constant ones encoded once)."""
+_SUCCESS_RAW = _encoded(_SUCCESS)
+_ERROR_RAW = _encoded(_ERROR)
+
+
+def success(payload: Any, version: str) -> tuple[bytes, Head]:
+    """A 200's body and the real API's notable headers (the constant ones encoded once)."""
     fbtrace, trace, debug = trace_ids()
     body = graph_json(payload)
-    response = Response(body, 200)
-    response.raw_headers = [
+    return body, [
         *_SUCCESS_RAW,
         (b"content-length", str(len(body)).encode("latin-1")),
         (b"facebook-api-version", version.encode("latin-1")),
@@ -49,7 +58,6 @@ def success(payload: Any, version: str) -> Response:
         (b"x-fb-trace-id", trace.encode("latin-1")),
         (b"x-fb-debug", debug.encode("latin-1")),
     ]
-    return response
 
 
 def error_body(error: GraphError, fbtrace_id: str) -> dict[str, Any]:
@@ -70,25 +78,50 @@ def error_body(error: GraphError, fbtrace_id: str) -> dict[str, Any]:
 
 
 def failure(
-    error: GraphError, version: str, explain: bool = False, status: int | None = None
-) -> tuple[Response, dict[str, Any]]:
-    """The error response, and its body for the journal."""
+    error: GraphError, version: str, explain: bool = False
+) -> tuple[bytes, Head, dict[str, Any]]:
+    """The error response's body and headers, and the body as an object for the journal."""
     fbtrace, trace, debug = trace_ids()
-    body = error_body(error, fbtrace)
-    headers = {
-        **_ERROR,
-        "facebook-api-version": version,
-        "x-fb-request-id": fbtrace,
-        "x-fb-trace-id": trace,
-        "x-fb-debug": debug,
-    }
+    shown = error_body(error, fbtrace)
+    head = [
+        *_ERROR_RAW,
+        (b"facebook-api-version", version.encode("latin-1")),
+        (b"x-fb-request-id", fbtrace.encode("latin-1")),
+        (b"x-fb-trace-id", trace.encode("latin-1")),
+        (b"x-fb-debug", debug.encode("latin-1")),
+    ]
     if error.spec.type == "OAuthException":
-        headers["www-authenticate"] = www_authenticate(error)
+        head.append((b"www-authenticate", www_authenticate(error).encode("latin-1")))
     if explain:
-        headers["x-emulator-rule"] = error.spec.key
+        head.append((b"x-emulator-rule", error.spec.key.encode("latin-1")))
         if error.path:
-            headers["x-emulator-path"] = _header_safe(error.path)
-    return Response(graph_json(body), status or error.spec.status, headers), body
+            head.append((b"x-emulator-path", _header_safe(error.path).encode("latin-1")))
+    body = graph_json(shown)
+    head.append((b"content-length", str(len(body)).encode("latin-1")))
+    return body, head, shown
+
+
+def raw_reply(body: bytes, content_type: str) -> tuple[bytes, Head]:
+    """A reply that is not Graph JSON (an injected HTML error page), as is."""
+    return body, [
+        (b"content-length", str(len(body)).encode("latin-1")),
+        (b"content-type", content_type.encode("latin-1")),
+    ]
+
+
+def with_extra_headers(head: Head, extra: dict[str, str]) -> Head:
+    """`head` with these set: a header already there takes the new value in its place."""
+    head = list(head)
+    for name, value in extra.items():
+        key = name.lower().encode("latin-1")
+        pair = (key, value.encode("latin-1"))
+        for index, (existing, _) in enumerate(head):
+            if existing == key:
+                head[index] = pair
+                break
+        else:
+            head.append(pair)
+    return head
 
 
 def www_authenticate(error: GraphError) -> str:
