@@ -1,5 +1,5 @@
-"""The servers bench/run.py compares with `send-api-emulator serve`, all under the uvicorn
-settings the CLI uses (one process, log level warning, no access log, lifespan off):
+"""The servers bench/run.py compares with `send-api-emulator serve`, on the fastest stack uvicorn
+offers (uvloop + httptools, named explicitly), one process, no access log, lifespan off:
 
 - `--app bare`: a bare Starlette endpoint that parses the JSON body and answers a constant JSON;
 - `--app emulator`: the emulator's own ASGI app (`emulator.app.create_app`), to separate the
@@ -68,8 +68,15 @@ def main() -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     sock.set_inheritable(True)
+    # the fastest stack uvicorn offers, named explicitly: the honest baseline
     config = uvicorn.Config(
-        app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        loop="uvloop",
+        http="httptools",
     )
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -27,6 +27,7 @@ LOGGER = "emulator.graph"
 RequestLine = tuple[float, str, str, str | None, str | None, int, str]
 
 _writer: LogWriter | None = None
+_log = logging.getLogger(LOGGER)
 
 
 def request_line(
@@ -41,9 +42,8 @@ def request_line(
             if not writer.pending:
                 writer.wake()
         return
-    log = logging.getLogger(LOGGER)
-    if log.isEnabledFor(logging.INFO):
-        log.info("%s", format_request(method, path, page, recipient, status, outcome))
+    if _log.isEnabledFor(logging.INFO):
+        _log.info("%s", format_request(method, path, page, recipient, status, outcome))
 
 
 def format_request(

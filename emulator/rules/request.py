@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, a cost paid on
+# every send; nothing changes these once made.
+@dataclass(slots=True)
 class Recipient:
     """Who the call addresses: `kind` is one of id, user_ref, phone_number, comment_id, post_id."""
 
@@ -15,7 +17,7 @@ class Recipient:
     as_sent: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SendRequest:
     """A valid Send API call. `message` is kept exactly as the client sent it (nulls dropped)."""
 

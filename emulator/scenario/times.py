@@ -78,4 +78,13 @@ def resolve(text: str, base: datetime) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a `Z`, as the control API reports times."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    global _last
+    last = _last  # one tuple, read and replaced whole: safe across threads
+    if value == last[0]:  # a frozen clock stamps every call with the same instant
+        return last[1]
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    _last = (value, text)
+    return text
+
+
+_last = (datetime(1970, 1, 1, tzinfo=UTC), "1970-01-01T00:00:00.000Z")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import itertools
 import os
 import random
@@ -54,7 +54,8 @@ class IdFactory:
     def message_id(self) -> str:
         """`m_` + 86 base64url characters, as current Send API message ids (512 pseudo-random bits:
         a collision is not a practical possibility)."""
-        return "m_" + base64.urlsafe_b64encode(_random.randbytes(64)).decode("ascii").rstrip("=")
+        raw = binascii.b2a_base64(_random.randbytes(64), newline=False)[:86]
+        return "m_" + raw.replace(b"+", b"-").replace(b"/", b"_").decode("ascii")
 
     def numeric_id(self, digits: int = 16) -> str:
         """A decimal id (attachment ids, synthetic PSIDs): never starts with 0."""
@@ -64,9 +65,9 @@ class IdFactory:
 
 
 def trace_ids() -> tuple[str, str, str]:
-    """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars)."""
-    raw = base64.urlsafe_b64encode(_random.randbytes(78)).decode("ascii")
-    fbtrace = "A" + raw[:22]
-    trace = raw[22:33]
-    debug = base64.b64encode(raw[33:99].encode("ascii")).decode("ascii")[:88]
-    return fbtrace, trace, debug
+    """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars,
+    base64 of 64 random bytes as the real header is), from one random draw."""
+    raw = binascii.b2a_base64(_random.randbytes(99), newline=False).decode("ascii")
+    fbtrace = "A" + raw[:22].replace("+", "-").replace("/", "_")
+    trace = raw[22:33].replace("+", "-").replace("/", "_")
+    return fbtrace, trace, raw[44:132]

@@ -165,10 +165,12 @@ def _parse_pairs(raw: bytes, where: str = "body") -> list[tuple[str, str]]:
 def _assemble(pairs: list[tuple[str, str]]) -> dict[str, object]:
     """Flat pairs into parameters; `a[b][0]=x` builds {"a": {"b": ["x"]}} as PHP clients send."""
     values: dict[str, object] = {}
+    nested = False
     for key, value in pairs:
         if "[" not in key or not key.endswith("]"):
             values[key] = value
             continue
+        nested = True
         head, _, rest = key.partition("[")
         path = [head, *rest[:-1].split("][")]
         if len(path) > limits.MAX_NESTING:
@@ -181,6 +183,8 @@ def _assemble(pairs: list[tuple[str, str]]) -> dict[str, object]:
                 node[step] = child
             node = child
         node[path[-1]] = value
+    if not nested:  # flat strings: nothing to turn into lists
+        return values
     return {key: _listify(value) for key, value in values.items()}
 
 

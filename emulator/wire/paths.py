@@ -16,9 +16,25 @@ class GraphPath:
     versioned: bool = True  # the path named its version
 
 
+# Paths a client calls repeat (`/v21.0/me/messages`): the split of recent ones is kept.
+_SEEN: dict[str, GraphPath] = {}
+_SEEN_MAX = 1024
+
+
 def parse_path(path: str) -> GraphPath:
     """Split a Graph path. A malformed version (`v2.80`, `3.0`) is just a node, as in Graph,
     so the rest becomes `Unknown path components`."""
+    seen = _SEEN.get(path)
+    if seen is not None:
+        return seen
+    parsed = _parse(path)
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[path] = parsed
+    return parsed
+
+
+def _parse(path: str) -> GraphPath:
     segments = [segment for segment in path.split("/") if segment]
     version = limits.LATEST_VERSION
     versioned = bool(segments) and segments[0] in limits.GRAPH_VERSIONS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from emulator.rules import limits
@@ -28,13 +29,27 @@ _ERROR = {**_COMMON, "cache-control": "no-store"}
 # Response headers as ASGI sends them: (lower-case name, value) in latin-1.
 Head = list[tuple[bytes, bytes]]
 
-# Built once: json.dumps with options builds an encoder on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+def _make_encoder() -> Callable[[Any], str]:
+    """json.dumps(payload, separators=(",", ":"), ensure_ascii=True), built once: json.dumps
+    makes a new encoder on every call, which costs more than encoding a small answer. Without
+    the circular-reference check: what is encoded comes from JSON, which has no cycles."""
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator (another interpreter)
+        return encoder.encode
+    chunks = make(
+        None, encoder.default, json.encoder.encode_basestring_ascii, None, ":", ",", False,
+        False, True,
+    )  # fmt: skip
+    return lambda payload: "".join(chunks(payload, 0))
+
+
+_encode = _make_encoder()
 
 
 def graph_json(payload: Any) -> bytes:
     """Serialise as Graph does: compact, non-ASCII as \\uXXXX, `/` as `\\/`."""
-    text = _ENCODER.encode(payload)
+    text = _encode(payload)
     return (text.replace("/", "\\/") if "/" in text else text).encode("ascii")
 
 
