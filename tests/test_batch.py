@@ -160,3 +160,21 @@ def test_entry_versions_are_their_own(client: TestClient) -> None:
         "/v7.0/", data={"batch": json.dumps(entries), "access_token": "PAGE_TOKEN"}
     )
     assert [a["code"] for a in response.json()] == [200, 400]  # the batch's v7.0 is too old
+
+
+def test_a_batch_carries_no_more_parameters_than_one_request(client: TestClient) -> None:
+    """50 entries of 5000 parameters each would be read 50 times over: refused, as one request
+    with too many parameters is, and nothing is sent."""
+    filler = "&".join(f"p{index}=1" for index in range(110))
+    entries = [
+        {
+            "method": "POST",
+            "relative_url": "me/messages",
+            "body": form_body(IN_WINDOW) + "&" + filler,
+        }
+        for _ in range(50)
+    ]
+    response = batch(client, entries)
+    error = assert_refused(client, response, "too_many_params")
+    assert error["message"] == "(#100) Too many parameters: at most 5000 are accepted"
+    assert client.get("/_emulator/messages").json()["data"] == []

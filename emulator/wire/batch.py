@@ -33,7 +33,13 @@ def parse_batch(value: Any) -> list[BatchEntry]:
         raise catalog.BATCH_INVALID(path="batch")
     if len(value) > limits.BATCH_MAX:
         raise catalog.BATCH_TOO_LARGE(path="batch", limit=limits.BATCH_MAX)
-    return [_entry(item, index) for index, item in enumerate(value)]
+    entries = [_entry(item, index) for index, item in enumerate(value)]
+    # each entry's parameters are read as a request's are: the batch, together, carries no
+    # more than one request may (counted before any is decoded)
+    pairs = sum(entry.query.count(b"&") + entry.body.count(b"&") + 2 for entry in entries)
+    if pairs > limits.MAX_PARAMS:
+        raise catalog.TOO_MANY_PARAMS(path="batch", limit=limits.MAX_PARAMS)
+    return entries
 
 
 def _entry(item: Any, index: int) -> BatchEntry:
