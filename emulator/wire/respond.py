@@ -29,6 +29,7 @@ _ERROR = {**_COMMON, "cache-control": "no-store"}
 # Response headers as ASGI sends them: (lower-case name, value) in latin-1.
 Head = list[tuple[bytes, bytes]]
 
+
 def _make_encoder() -> Callable[[Any], str]:
     """json.dumps(payload, separators=(",", ":"), ensure_ascii=True), built once: json.dumps
     makes a new encoder on every call, which costs more than encoding a small answer. Without
