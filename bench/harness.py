@@ -194,6 +194,30 @@ def memory_mib(pid: int) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) the process has used; None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # after the command's ")": state is field 3 of proc(5), utime 14 and stime 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds(cpu: int) -> float | None:
+    """Time CPU number `cpu` has spent not idle since boot (/proc/stat), by anyone."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        name, *ticks = line.split()
+        if name == f"cpu{cpu}":
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, ticks[:8])
+            return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def machine() -> str:
     """The CPU count and model, the kernel, Python, and the server stack: uvicorn's HTTP
     implementation and event loop (httptools/uvloop when installed, else h11/asyncio)."""

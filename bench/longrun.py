@@ -33,6 +33,8 @@ from harness import (
     HEALTH_PATH,
     SEND_PATH,
     Server,
+    busy_seconds,
+    cpu_seconds,
     emulator_command,
     encode,
     free_port,
@@ -45,6 +47,7 @@ from harness import (
     wrk_path,
 )
 
+DISTURBED = 0.10  # other processes took more than 10 % of the server's CPU in an interval
 RSS_BAND = 0.10  # after warm-up, RSS within 10 % of its value at the end of the warm-up
 P99_FACTOR = 1.5  # after warm-up, every p99 within 1.5x the median p99 after warm-up
 
@@ -62,6 +65,12 @@ class Sample:
     max_ms: float
     rss_mib: float
     state_mib: float | None  # the state file with its -wal and -shm, with --state
+    cpu_us_per_send: float | None  # the server's CPU time (all threads) per answered send
+    others: float | None  # share of the server's CPU used by other processes (when pinned)
+
+    @property
+    def disturbed(self) -> bool:
+        return self.others is not None and self.others > DISTURBED
 
     @property
     def rps(self) -> float:
@@ -103,14 +112,19 @@ def load(
     server: Server,
     body_file: Path,
     args: argparse.Namespace,
+    server_cpu: int | None,
     wrk_cpus: set[int] | None,
 ) -> list[Sample]:
     """wrk in consecutive slices until --sends are answered; one sample per slice. The last
-    slice is shortened (whole seconds, as wrk takes them) to end near --sends."""
+    slice is shortened (whole seconds, as wrk takes them) to end near --sends. With the server
+    pinned, each sample also says how busy its CPU was with other processes: on a shared
+    machine their load, not the emulator, can make a p99 jump."""
     samples: list[Sample] = []
     total = 0
     began = time.monotonic()
     while total < args.sends:
+        wall, cpu = time.monotonic(), cpu_seconds(server.process.pid)
+        busy = busy_seconds(server_cpu) if server_cpu is not None else None
         duration = args.interval
         if samples and samples[-1].rps:
             needed = math.ceil((args.sends - total) / samples[-1].rps)
@@ -124,6 +138,12 @@ def load(
             cpus=wrk_cpus,
         )
         total += result.requests
+        cpu_after = cpu_seconds(server.process.pid)
+        busy_after = busy_seconds(server_cpu) if server_cpu is not None else None
+        spent = cpu_after - cpu if cpu is not None and cpu_after is not None else None
+        others = None
+        if spent is not None and busy is not None and busy_after is not None:
+            others = max(0.0, (busy_after - busy - spent) / (time.monotonic() - wall))
         sample = Sample(
             index=len(samples) + 1,
             elapsed_s=time.monotonic() - began,
@@ -136,6 +156,10 @@ def load(
             max_ms=result.max_ms,
             rss_mib=server.rss_mib() or 0.0,
             state_mib=state_mib(args.state),
+            cpu_us_per_send=spent / result.requests * 1e6
+            if spent is not None and result.requests
+            else None,
+            others=others,
         )
         samples.append(sample)
         print(describe(sample), flush=True)
@@ -147,31 +171,38 @@ def load(
 def describe(s: Sample) -> str:
     state = f"  state file {s.state_mib:6.1f} MiB" if s.state_mib is not None else ""
     errors = f"  ERRORS {s.errors}" if s.errors else ""
+    cpu = f"  {s.cpu_us_per_send:4.0f} us CPU/send" if s.cpu_us_per_send is not None else ""
+    others = f"  others {s.others:4.0%} of its CPU" if s.others is not None else ""
     return (
         f"  {s.index:3d} {s.elapsed_s:6.0f} s {s.total:9,d} sends {s.rps:7,.0f} req/s  "
         f"p50 {s.p50_ms:6.2f}  p99 {s.p99_ms:6.2f}  max {s.max_ms:7.2f} ms  "
-        f"RSS {s.rss_mib:6.1f} MiB{state}{errors}"
+        f"RSS {s.rss_mib:6.1f} MiB{state}{cpu}{others}{errors}"
     )
 
 
 def verdict(samples: list[Sample], warmup: int) -> dict[str, Any]:
     """Flat after warm-up: RSS within RSS_BAND of its value at the end of the warm-up, and
-    every p99 within P99_FACTOR of the median p99 after warm-up. Also the RSS trend (least
-    squares, MiB per 100,000 sends) for a slow growth the band hides on a short run."""
+    every p99 within P99_FACTOR of the median p99 after warm-up. Also, for reading it: the
+    RSS trend (least squares, MiB per 100,000 sends), which shows a slow growth the band hides
+    on a short run; the server's CPU time per send (more work per send as records pile up
+    would show there, whatever else runs on the machine); and the samples disturbed by other
+    processes on the server's CPU."""
     after = samples[warmup:]
     if warmup < 1 or len(after) < 2:
         return {"flat": None, "why": f"need --warmup >= 1 and 2 samples after it ({len(after)})"}
     reference = samples[warmup - 1].rss_mib
     rss_low, rss_high = min(s.rss_mib for s in after), max(s.rss_mib for s in after)
-    rss_flat = abs(rss_high - reference) <= RSS_BAND * reference and (
-        abs(rss_low - reference) <= RSS_BAND * reference
-    )
+    rss_flat = max(rss_high - reference, reference - rss_low) <= RSS_BAND * reference
     p99_median = statistics.median(s.p99_ms for s in after)
     p99_worst = max(after, key=lambda s: s.p99_ms)
     p99_flat = p99_worst.p99_ms <= P99_FACTOR * p99_median
     xs = [s.total for s in after]
-    ys = [s.rss_mib for s in after]
-    slope = statistics.linear_regression(xs, ys).slope if len(set(xs)) > 1 else 0.0
+    slope = (
+        statistics.linear_regression(xs, [s.rss_mib for s in after]).slope
+        if len(set(xs)) > 1
+        else 0.0
+    )
+    cpu = [s.cpu_us_per_send for s in after if s.cpu_us_per_send is not None]
     return {
         "flat": rss_flat and p99_flat,
         "warmup_samples": warmup,
@@ -184,22 +215,30 @@ def verdict(samples: list[Sample], warmup: int) -> dict[str, Any]:
         "p99_worst_ms": p99_worst.p99_ms,
         "p99_worst_sample": p99_worst.index,
         "p99_flat": p99_flat,
+        "cpu_us_per_send_median": statistics.median(cpu) if cpu else None,
+        "cpu_us_per_send_max": max(cpu, default=None),
+        "disturbed_samples": [s.index for s in after if s.disturbed],
     }
 
 
-def table(samples: list[Sample], result: dict[str, Any], context: str) -> str:
+def table(samples: list[Sample], warmup: int, result: dict[str, Any], context: str) -> str:
     with_state = any(s.state_mib is not None for s in samples)
-    head = "| # | at | sends | req/s | p50 | p99 | max | RSS |" + (" state file |" * with_state)
-    lines = [head, "|---:" * (8 + with_state) + "|"]
-    warmup = result.get("warmup_samples", 0)
+    with_others = any(s.others is not None for s in samples)
+    head = "| # | at | sends | req/s | p50 | p99 | max | RSS | CPU per send |"
+    head += " state file |" * with_state + " others on its CPU |" * with_others
+    lines = [head, "|---:" * (9 + with_state + with_others) + "|"]
     for s in samples:
-        mark = " (warm-up)" if s.index <= warmup else ""
+        mark = " (warm-up)" if s.index <= warmup else " !" if s.disturbed else ""
+        cpu = f"{s.cpu_us_per_send:.0f} µs" if s.cpu_us_per_send is not None else "n/a"
         row = (
             f"| {s.index}{mark} | {s.elapsed_s:.0f} s | {s.total:,} | {s.rps:,.0f} "
-            f"| {s.p50_ms:.2f} ms | {s.p99_ms:.2f} ms | {s.max_ms:.1f} ms | {s.rss_mib:.1f} MiB |"
+            f"| {s.p50_ms:.2f} ms | {s.p99_ms:.2f} ms | {s.max_ms:.1f} ms "
+            f"| {s.rss_mib:.1f} MiB | {cpu} |"
         )
         if with_state:
             row += f" {s.state_mib or 0:.1f} MiB |"
+        if with_others:
+            row += f" {s.others:.0%} |" if s.others is not None else " n/a |"
         lines.append(row)
     notes = [context]
     if result["flat"] is None:
@@ -218,6 +257,19 @@ def table(samples: list[Sample], result: dict[str, Any], context: str) -> str:
         )
         flat = "**flat**" if result["flat"] else "**NOT flat**"
         notes.append(f"Verdict: {flat} after {warmup} warm-up samples. {rss}; {p99}.")
+        if result["cpu_us_per_send_median"] is not None:
+            notes.append(
+                f"Server CPU per send after warm-up: median "
+                f"{result['cpu_us_per_send_median']:.0f} µs, most "
+                f"{result['cpu_us_per_send_max']:.0f} µs."
+            )
+        disturbed = result["disturbed_samples"]
+        if disturbed:
+            notes.append(
+                f"Samples marked ! ({', '.join(map(str, disturbed))}): other processes used "
+                f"more than {DISTURBED:.0%} of the server's CPU; their req/s and p99 measure "
+                "the machine's load, not the emulator. Rerun on a quiet machine."
+            )
     errors = sum(s.errors for s in samples)
     if errors:
         notes.append(f"**{errors} requests failed** (non-2xx, socket errors or timeouts).")
@@ -267,7 +319,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="send-api-longrun-") as tmp:
             body_file = Path(tmp) / "text.json"
             body_file.write_bytes(body)
-            samples = load(server, body_file, args, wrk_cpus)
+            samples = load(server, body_file, args, available[0] if pin else None, wrk_cpus)
         _, health = http_get(port, HEALTH_PATH)
         records = json.loads(health)["records"]
         peak = memory_mib(server.process.pid).get("VmHWM")
@@ -288,7 +340,7 @@ def main() -> int:
         + f"; peak RSS {peak or 0:.1f} MiB. {machine()}; {placement}."
     )
     print()
-    print(table(samples, result, context))
+    print(table(samples, args.warmup, result, context))
     if args.json:
         raw = {
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

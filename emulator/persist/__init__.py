@@ -12,9 +12,12 @@ Three parts:
   and the uploaded bytes as BLOBs. Every save is one transaction (WAL journal): a crash
   mid-write leaves the previous state.
 - `Persistence` (saver.py): saves one world when it stops and, while it runs, every `interval`
-  seconds if something changed, writing only what changed since its last save. A state saved
-  for another scenario is copied aside (`FILE.<UTC time>.bak`) before it is replaced. For the
-  app's lifespan: `restore()`, `start()`, `await stop()`.
+  seconds (start to start) if something changed, writing only what changed since its last
+  save. The event loop only takes the snapshot; the JSON and the SQLite transaction run in a
+  worker thread. A send answered more than `interval` plus one save's duration before a
+  crash (kill -9 included) is in the file. A state saved for another scenario is copied
+  aside (`FILE.<UTC time>.bak`) before it is replaced. For the app's lifespan: `restore()`,
+  `start()`, `await stop()`.
 
 What is kept: the clock (a frozen clock's instant; a real-time clock's offset from real time,
 so a clock moved forward stays moved), the people (last message, blocked, people added by

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections import deque
 from typing import Any
@@ -18,11 +19,14 @@ from emulator.persist.snapshot import (
     snapshot_core,
     snapshot_pages,
 )
-from emulator.persist.store import DEFAULT_NAME, Encoded, StateStore, encode, encode_pages
+from emulator.persist.store import DEFAULT_NAME, Picked, StateStore, encode_pages, pick
 from emulator.state import PageState, World
 
 log = logging.getLogger("emulator")
 _Mark = tuple[dict[str, int], dict[str, weakref.ref[deque[dict[str, Any]]]], int]
+# the pages of a save: at which page-change count, of which pages dict, and either encoded
+# (JSON text, bytes by id: unchanged since the last save) or a snapshot to encode
+_Pages = tuple[int, dict[str, PageState], tuple[str, dict[str, bytes]] | dict[str, Any]]
 
 
 class Persistence:
@@ -31,6 +35,14 @@ class Persistence:
     inbox entries added (all of them after a reset), the pages only after an event that may
     have changed them, and the rest (clock, counters, tokens), which is small. Save failures
     are logged (one line per failing spell) and retried, never raised from the loop.
+
+    The event loop only takes the snapshot (references to the new records, the small core,
+    the pages as plain dicts); the JSON encoding and the SQLite transaction run in a worker
+    thread, so a save of thousands of records holds the loop for about a millisecond, not
+    for the tens of milliseconds encoding them takes. Saves start every `interval` seconds
+    (start to start, not end to start): a send answered more than `interval` plus one save's
+    duration ago is in the file, whatever happens to the process next (kill -9 included: a
+    committed WAL transaction is in the OS's cache even before SQLite syncs it).
 
     In an app lifespan::
 
@@ -50,9 +62,10 @@ class Persistence:
         self.interval = interval
         self._dirty = False
         self._seen = self._fingerprint()
-        # the pages as last encoded: of which pages dict (a reset makes a new one), the JSON
-        # text and the bytes; None: encode them at the next save
-        self._pages: tuple[dict[str, PageState], str, dict[str, bytes]] | None = None
+        # bumped by every event that may change the pages; the pages as last encoded: at which
+        # count, of which pages dict (a reset makes a new one), the JSON text and the bytes
+        self._page_changes = 0
+        self._pages: tuple[int, dict[str, PageState], str, dict[str, bytes]] | None = None
         # by kind, the newest record number in the file, and of which deques (a reset makes
         # new ones); None: the next save writes them all
         self._written: dict[str, int] | None = None
@@ -61,6 +74,7 @@ class Persistence:
         world.listeners.append(self._on_event)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._saving = asyncio.Lock()  # one save at a time: marks advance in order
         self._failing = False
 
     def restore(self) -> RestoreResult:
@@ -99,7 +113,7 @@ class Persistence:
             or (payload.get("outcome") == "rejected" and payload.get("rule") != "unknown_error")
         ):
             return  # a journal entry only: reads and refusals change no page
-        self._pages = None  # a send, a person's action, an upload, a profile change, a reset...
+        self._page_changes += 1  # a send, a person's action, an upload, a profile change...
         if event == "reset":  # new outbox and journal, numbered from 1 again
             self._resets += 1
             self._written = None
@@ -129,39 +143,75 @@ class Persistence:
         self._task = asyncio.get_running_loop().create_task(self.run())
 
     async def run(self) -> None:
-        """Save every `interval` seconds while something changed, until stop()."""
+        """Save every `interval` seconds (start to start) while something changed, until
+        stop(). A save that took longer than `interval` is followed by the next at once."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self.interval
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
-            if not self._stopping.is_set() and self.changed():
+                await asyncio.wait_for(self._stopping.wait(), max(0.0, due - loop.time()))
+            if self._stopping.is_set():
+                break
+            due = max(due + self.interval, loop.time())
+            if self.changed():
                 await self.save()
 
     async def save(self) -> bool:
-        """Save now (the write runs in a thread); False if it failed (logged)."""
-        try:
-            encoded, mark = self._encode()
-            await asyncio.to_thread(self.store.write, self.name, encoded)
-        except Exception as exc:  # logged, retried: the server goes on serving
-            self._failed(exc)
-            return False
-        self._written_up_to(mark)
-        return True
+        """Save now: the snapshot on this (the world's) thread, the encoding and the write in
+        a worker thread; False if it failed (logged)."""
+        async with self._saving:
+            started = time.perf_counter()
+            try:
+                picked, pages, mark = self._pick()
+                held = time.perf_counter() - started
+                encoded_pages = await asyncio.to_thread(self._write, picked, pages)
+            except Exception as exc:  # logged, retried: the server goes on serving
+                self._failed(exc)
+                return False
+            self._keep_pages(pages, encoded_pages)
+            self._written_up_to(mark)
+            log.debug(
+                "state %r saved: %d records, %.1f ms on the event loop, %.1f ms in all",
+                self.name,
+                picked.count(),
+                held * 1000,
+                (time.perf_counter() - started) * 1000,
+            )
+            return True
 
-    def _encode(self) -> tuple[Encoded, _Mark]:
-        """Snapshot and encode on the world's thread, then count the world as saved."""
+    def _pick(self) -> tuple[Picked, _Pages, _Mark]:
+        """The snapshot, on the world's thread: the pages (already encoded if unchanged since
+        the last save), the core and the new records; then count the world as saved."""
         world = self.world
-        if self._pages is None or self._pages[0] is not world.pages:
-            self._pages = (world.pages, *encode_pages(snapshot_pages(world)))
+        cached = self._pages
+        pages: _Pages
+        if cached is not None and cached[0] == self._page_changes and cached[1] is world.pages:
+            pages = (cached[0], cached[1], (cached[2], cached[3]))
+        else:
+            pages = (self._page_changes, world.pages, snapshot_pages(world))
         records = records_of(world)
         after = self._written
         if after is not None and any(
             self._written_of[kind]() is not records[kind] for kind in RECORDS
         ):
             after = None  # other deques than those written: a reset that went unheard
-        encoded = encode(snapshot_core(world), self._pages[1:], records, after)
+        picked = pick(snapshot_core(world), records, after)
         self._dirty = False
         self._seen = self._fingerprint()
-        return encoded, self._mark()
+        return picked, pages, self._mark()
+
+    def _write(self, picked: Picked, pages: _Pages) -> tuple[str, dict[str, bytes]]:
+        """Encode and write (a worker thread); the pages as encoded."""
+        shown = pages[2]
+        encoded_pages = shown if isinstance(shown, tuple) else encode_pages(shown)
+        self.store.write(self.name, picked.encode(encoded_pages))
+        return encoded_pages
+
+    def _keep_pages(self, pages: _Pages, encoded: tuple[str, dict[str, bytes]]) -> None:
+        """Keep the pages as encoded for later saves, unless they changed meanwhile."""
+        changes, of, _ = pages
+        if changes == self._page_changes and of is self.world.pages:
+            self._pages = (changes, of, *encoded)
 
     def _mark(self) -> _Mark:
         """What the file will hold once written: by kind, the newest record number and its

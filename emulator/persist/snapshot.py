@@ -8,6 +8,7 @@ checked first, and assigned last.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import weakref
@@ -127,7 +128,8 @@ def _page_snapshot(page: PageState) -> dict[str, Any]:
             for activity in page.activities.values()
         ],
         "attachments": [_fields(attachment) for attachment in page.attachments.values()],
-        "messenger_profile": page.messenger_profile,
+        # a copy: the profile edge changes it in place, and a save encodes in another thread
+        "messenger_profile": copy.deepcopy(page.messenger_profile),
     }
 
 

@@ -93,9 +93,13 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+# ASCII: a lone surrogate in a journalled string cannot break the UTF-8 write. One encoder
+# for all: json.dumps with options builds a new one per call (a third of a record's cost).
+_ENCODER = json.JSONEncoder(default=_jsonable, ensure_ascii=True)
+
+
 def dumps(value: Any) -> str:
-    # ASCII: a lone surrogate in a journalled string cannot break the UTF-8 write
-    return json.dumps(value, default=_jsonable, ensure_ascii=True)
+    return _ENCODER.encode(value)
 
 
 def encode_pages(pages: Mapping[str, Any]) -> tuple[str, dict[str, bytes]]:
@@ -114,19 +118,45 @@ def encode_pages(pages: Mapping[str, Any]) -> tuple[str, dict[str, bytes]]:
     return dumps(shown), blobs
 
 
-def encode(
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What a save writes, picked where the world lives (the event loop), before encoding:
+    the snapshot's core (all but pages and records) and, by kind, the records to write (the
+    entries themselves: records never change once kept), so `encode` may run in another
+    thread while the world goes on."""
+
+    core: Mapping[str, Any]
+    records: dict[str, list[tuple[int, dict[str, Any]]]]
+    keep_from: dict[str, int]  # by kind: the oldest number still kept (older rows go)
+    replace: bool
+
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.records.values())
+
+    def encode(self, pages: tuple[str, dict[str, bytes]]) -> Encoded:
+        """As written, with the pages already encoded (encode_pages); any thread."""
+        text = dumps(self.core)
+        text = f'{text[:-1]}, "pages": {pages[0]}}}' if text != "{}" else f'{{"pages": {pages[0]}}}'
+        return Encoded(
+            self.core["scenario_hash"],
+            self.core["saved_at"],
+            text,
+            pages[1],
+            {kind: [(n, dumps(entry)) for n, entry in rows] for kind, rows in self.records.items()},
+            self.keep_from,
+            replace=self.replace,
+        )
+
+
+def pick(
     core: Mapping[str, Any],
-    pages: tuple[str, dict[str, bytes]],
     records: Mapping[str, Sequence[dict[str, Any]]],
     after: Mapping[str, int] | None = None,
-) -> Encoded:
-    """What is written: the snapshot's core (all but pages and records), its pages already
-    encoded (encode_pages), and its records (by kind, oldest first): all of them, or (`after`,
-    by kind) only those numbered higher, found from the newest back. Call it where the world
-    lives (the event loop): `StateStore.write` may then run in another thread."""
-    text = dumps(core)
-    text = f'{text[:-1]}, "pages": {pages[0]}}}' if text != "{}" else f'{{"pages": {pages[0]}}}'
-    rows: dict[str, list[tuple[int, str]]] = {}
+) -> Picked:
+    """The records (by kind, oldest first) to write: all of them, or (`after`, by kind) only
+    those numbered higher, found from the newest back. Call it where the world lives: it
+    costs a pointer per new record, and copes with records the world keeps adding."""
+    rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     keep_from: dict[str, int] = {}
     for kind, key in RECORDS.items():
         entries = records[kind]
@@ -136,19 +166,21 @@ def encode(
             number = entry[key]
             if number <= start:
                 break
-            new.append((number, dumps(entry)))
+            new.append((number, entry))
         new.reverse()
         rows[kind] = new
         keep_from[kind] = entries[0][key] if entries else core["counters"][RECORD_COUNTERS[kind]]
-    return Encoded(
-        core["scenario_hash"],
-        core["saved_at"],
-        text,
-        pages[1],
-        rows,
-        keep_from,
-        replace=after is None,
-    )
+    return Picked(core, rows, keep_from, replace=after is None)
+
+
+def encode(
+    core: Mapping[str, Any],
+    pages: tuple[str, dict[str, bytes]],
+    records: Mapping[str, Sequence[dict[str, Any]]],
+    after: Mapping[str, int] | None = None,
+) -> Encoded:
+    """What is written, in one go: `pick`, then `Picked.encode`."""
+    return pick(core, records, after).encode(pages)
 
 
 # --- one emulator per file ----------------------------------------------------------------
