@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from emulator.control import routes as control  # module import: routes.py includes these
-from emulator.scenario.load import validation_problems
 from emulator.scenario.model import FaultSpec
 from emulator.state import World
 
@@ -29,12 +27,7 @@ def fault_routes(world: World) -> list[Route]:
 
     async def faults(request: Request) -> Any:
         if request.method == "POST":
-            body = await control.json_object(request)
-            try:
-                spec = FaultSpec.model_validate(body)
-            except ValidationError as exc:
-                problems = validation_problems(exc)
-                raise control.ControlError(400, "invalid fault", problems=problems) from None
+            spec = await control.json_model(request, FaultSpec, "fault")
             try:
                 fault = world.faults.add(spec)
             except ValueError as exc:

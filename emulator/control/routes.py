@@ -7,30 +7,33 @@ nothing: every input is validated before the first change.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import ValidationError
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulator import __version__
+from emulator.control import (
+    bodies,  # the body parsing run off the event loop
+    ui,  # a module too: the web UI's files and endpoints
+)
 from emulator.control import faults as fault_control  # a module: it uses ours too
-from emulator.control import ui  # a module too: the web UI's files and endpoints
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
-from emulator.scenario.load import ScenarioError, load_text, validation_problems
 from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
 from emulator.state import SavedAttachment, World
 from emulator.webhooks.delivery import Webhooks
-from emulator.wire import catalog, jsontext
+from emulator.wire import catalog
 from emulator.wire.body import read_limited
 from emulator.wire.ids import is_numeric_id
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ControlError(Exception):
@@ -52,12 +55,21 @@ def endpoint(handler: Callable[[Request], Coroutine[Any, Any, Any]]) -> Endpoint
 
     async def wrapped(request: Request) -> Response:
         try:
+            _bound_query(request)
             result = await handler(request)
         except ControlError as exc:
             return error_response(exc.status, exc.message, **exc.details)
         return result if isinstance(result, Response) else JSONResponse(result)
 
     return wrapped
+
+
+def _bound_query(request: Request) -> None:
+    """Refuse a query string of more fields than a Graph call may carry, counted before
+    anything parses it (no control endpoint reads more than a few)."""
+    query: bytes = request.scope.get("query_string", b"")
+    if query.count(b"&") >= limits.MAX_PARAMS:
+        raise ControlError(400, f"more than {limits.MAX_PARAMS} query parameters")
 
 
 async def read_body(request: Request) -> bytes:
@@ -70,28 +82,40 @@ async def read_body(request: Request) -> bytes:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, read in a worker thread within the document bounds."""
     raw = await read_body(request)
     try:
-        body = jsontext.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise ControlError(400, "the body must be a JSON object in UTF-8") from None
-    if not isinstance(body, dict):
-        raise ControlError(400, "the body must be a JSON object")
+        body, _ = await bodies.in_worker(lambda: bodies.json_object(raw))
+    except bodies.BodyError as exc:
+        raise _refused(exc) from None
     return body
 
 
-async def scenario_body(request: Request) -> Scenario:
-    """A scenario sent as the body (YAML, or JSON when the content type says so), validated."""
+async def json_model(request: Request, model: type[ModelT], what: str) -> ModelT:
+    """The body as a JSON object validated as `model`, in a worker thread; 400 with the
+    problems (`invalid {what}`) if it is not one."""
     raw = await read_body(request)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ControlError(400, "the scenario must be UTF-8 text") from None
+        return await bodies.in_worker(lambda: bodies.json_model(raw, model, what))
+    except bodies.BodyError as exc:
+        raise _refused(exc) from None
+
+
+async def scenario_body(request: Request) -> Scenario:
+    """A scenario sent as the body (YAML, or JSON when the content type says so), validated
+    in a worker thread: the loop keeps serving while a large one is read."""
+    raw = await read_body(request)
     as_json = "json" in request.headers.get("content-type", "")
     try:
-        return load_text(text, "request body", as_json=as_json)
-    except ScenarioError as exc:
-        raise ControlError(400, "invalid scenario", problems=exc.problems) from None
+        return await bodies.in_scenario_worker(lambda: bodies.scenario(raw, as_json))
+    except bodies.BodyError as exc:
+        raise _refused(exc) from None
+
+
+def _refused(exc: bodies.BodyError) -> ControlError:
+    if exc.problems is None:
+        return ControlError(400, exc.message)
+    return ControlError(400, exc.message, problems=exc.problems)
 
 
 def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Route]:
@@ -236,11 +260,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         elif request.method in ("PUT", "DELETE"):
             spec = None
             if request.method == "PUT":
-                try:
-                    spec = WebhookSpec.model_validate(await json_object(request))
-                except ValidationError as exc:
-                    problems = validation_problems(exc)
-                    raise ControlError(400, "invalid webhook", problems=problems) from None
+                spec = await json_model(request, WebhookSpec, "webhook")
             world.scenario = world.scenario.model_copy(update={"webhook": spec})
             if spec is not None:
                 await hooks.verify()

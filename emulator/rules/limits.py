@@ -192,3 +192,23 @@ FAULT_LATENCY_MAX = timedelta(seconds=30)
 EVENTS_QUEUE_MAX = 1000  # events waiting per subscriber; beyond, it gets `overflow` and ends
 EVENTS_PING_SECONDS = 15.0  # a `: ping` comment while nothing happens (proxies, dead clients)
 EVENTS_SUBSCRIBERS_MAX = 100  # open streams per namespace; more are refused (503)
+
+# --- untrusted documents: bounds checked before the expensive work (issue 10) ----------------
+# A scenario (YAML or JSON; a file, the pytest plugin's, or a control API PUT) and every JSON
+# body of the control API. The scenario format nests 5 levels and its mappings have at most
+# 20 keys; a 1 MB scenario of 8,000 people holds about 75,000 values. So only hostile text
+# meets these: a flow sequence nested 20,000 deep took 44 s to refuse, a billion laughs never
+# ended, a 1 MB base-60 integer is quadratic to build.
+DOCUMENT_MAX_DEPTH = MAX_NESTING  # nested collections
+DOCUMENT_MAX_VALUES = 100_000  # values (collections and scalars), YAML aliases expanded
+DOCUMENT_MAX_KEYS = 1000  # keys of one mapping
+YAML_MAX_ALIASES = 100  # anchors are handy; alias bombs are not
+DOCUMENT_NUMBER_MAX_CHARS = 100  # an int or float written longer (a million digits) is refused
+# Validation in pieces: a long list is validated this many items at a time, so no single
+# pydantic call holds the GIL (and the event loop's thread) for long.
+VALIDATION_CHUNK = 2000
+VALIDATION_PROBLEMS_MAX = 100  # problems listed in one answer; the rest are counted
+PROBLEM_MAX_CHARS = 1000  # one problem line is cut here (a value shown in it can be 1 MB)
+SCENARIO_PARSERS_MAX = 2  # scenario bodies parsed at once, each in a worker thread
+# Parts of one multipart body, named or not, files or fields: as many as a form's parameters.
+MULTIPART_MAX_PARTS = MAX_PARAMS

@@ -1,4 +1,10 @@
-"""Reading scenario files: YAML or JSON in, a validated Scenario or a list of clear problems out."""
+"""Reading scenario files: YAML or JSON in, a validated Scenario or a list of clear problems out.
+
+Text from anywhere (a file, the pytest plugin, a control API PUT) is checked against the
+document bounds before PyYAML composes or constructs anything (see bounds.py), parsed once with
+libyaml where it is installed, and validated in pieces (see validation.py). Everything here is
+synchronous: the control API runs it in a worker thread, so the event loop keeps serving.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,33 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
+from emulator.rules import limits
+from emulator.scenario.bounds import BoundError, check_document, check_yaml
 from emulator.scenario.model import Scenario, cross_checks
+from emulator.scenario.validation import (
+    InvalidError,
+    capped,
+    format_path,
+    validate,
+    validation_problems,
+)
 from emulator.wire import jsontext
 
+__all__ = [
+    "ScenarioError",
+    "default_text",
+    "format_path",
+    "load_default",
+    "load_file",
+    "load_text",
+    "read_file",
+    "validation_problems",
+]
+
 DEFAULT_NAME = "default.yaml"
-MAX_YAML_ALIASES = 100  # anchors are handy; alias bombs (billion laughs) are not
+SURROGATE = "a string holds a lone UTF-16 surrogate: not UTF-8 text"
+MAX_YAML_ALIASES = limits.YAML_MAX_ALIASES  # the name it had here before
 
 
 class ScenarioError(Exception):
@@ -24,11 +50,8 @@ class ScenarioError(Exception):
         self.problems = problems
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
+def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
+    """Safe YAML refuses duplicate keys instead of silently keeping the last one."""
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -40,6 +63,21 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_object(loader: Any, node: yaml.Node, deep: bool = False) -> Any:
+    """A scalar PyYAML cannot convert (2026-13-45, !!int 0x) is a problem on its line, not a
+    ValueError from deep inside the constructor."""
+    try:
+        return _BASE.construct_object(loader, node, deep=deep)
+    except (ValueError, OverflowError) as exc:
+        shown = node.value if isinstance(node.value, str) else node.tag
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read {shown[:80]!r} as {node.tag}: {exc}", node.start_mark
+        ) from None
+
+
+# libyaml (C) when PyYAML was built with it: the same documents and errors, far faster
+_BASE: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_Loader: Any = type("_Loader", (_BASE,), {"construct_object": _construct_object})
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
@@ -75,33 +113,36 @@ def load_default() -> Scenario:
 
 def load_text(text: str, label: str, *, as_json: bool = False) -> Scenario:
     """Parse YAML (or JSON) text and validate it as a scenario."""
-    document, root = _parse(text, label, as_json)
+    document, root, values = _parse(text, label, as_json)
     try:
-        scenario = Scenario.model_validate(document)
-    except ValidationError as exc:
+        scenario = validate(Scenario, document, values)
+    except InvalidError as exc:
         raise ScenarioError(
-            [_problem(label, root, tuple(err["loc"]), _message(err)) for err in exc.errors()]
+            exc.lines(lambda loc, message: _problem(label, root, loc, message))
         ) from None
     problems = cross_checks(scenario)
     if problems:
-        raise ScenarioError([f"{label}: {path}: {message}" for path, message in problems])
+        raise ScenarioError(capped([f"{label}: {path}: {message}" for path, message in problems]))
     return scenario
 
 
-def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None]:
-    if as_json:
-        try:
-            return jsontext.loads(text), None
-        except ValueError as exc:
-            raise ScenarioError([f"{label}: invalid JSON: {exc}"]) from None
+def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None, int]:
+    """The document, its YAML node tree (for line numbers) and how many values it holds."""
+    root = None
     try:
-        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, _Loader))
-        if aliases > MAX_YAML_ALIASES:
-            raise ScenarioError(
-                [f"{label}: {aliases} YAML aliases; at most {MAX_YAML_ALIASES} are allowed"]
-            )
-        root = yaml.compose(text, Loader=_Loader)
-        document = yaml.load(text, Loader=_Loader)
+        if as_json:
+            try:
+                document = jsontext.loads(text)
+            except ValueError as exc:
+                raise ScenarioError([f"{label}: invalid JSON: {exc}"]) from None
+            values = check_document(document)
+        else:
+            values = check_yaml(text, _Loader)  # before anything is built
+            root, document = _compose(text)
+    except BoundError as exc:
+        path = format_path(exc.path) or "(document)"
+        where = f" (line {exc.line})" if exc.line else ""
+        raise ScenarioError([f"{label}: {path}{where}: {exc}"]) from None
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -111,40 +152,28 @@ def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None]
         raise ScenarioError([f"{label}: {where}invalid YAML: {problem}"]) from None
     except RecursionError:
         raise ScenarioError([f"{label}: invalid YAML: nested too deeply"]) from None
+    except UnicodeEncodeError:  # libyaml reads UTF-8: a lone surrogate in the text
+        raise ScenarioError([f"{label}: {SURROGATE}"]) from None
     if document is None:
         raise ScenarioError([f"{label}: the file is empty"])
-    try:
-        jsontext.check_text(document)
-    except ValueError as exc:
-        raise ScenarioError([f"{label}: {exc}"]) from None
+    if not as_json and not yaml.__with_libyaml__:  # libyaml refuses "\ud800" itself
+        try:
+            jsontext.check_text(document)
+        except ValueError as exc:
+            raise ScenarioError([f"{label}: {exc}"]) from None
     if not isinstance(document, dict):
         raise ScenarioError([f"{label}: the document must be a mapping (version, app, pages...)"])
-    return document, root
+    return document, root, values
 
 
-def validation_problems(exc: ValidationError) -> list[str]:
-    """One `path: what is wrong` line per problem, as `check` words them (for the control API,
-    which validates parts of a scenario: a webhook, a fault)."""
-    problems = []
-    for err in exc.errors():
-        path = format_path(tuple(err["loc"]))
-        message = _message(err)
-        problems.append(f"{path}: {message}" if path else message)
-    return problems
-
-
-def _message(err: Any) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    message = str(err["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if "input" in err and kind not in ("value_error", "model_type", "dict_type", "list_type"):
-        message += f" (got {err['input']!r})"
-    return message
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once: the node tree (kept for line numbers), then the document built from it."""
+    loader = _Loader(text)
+    try:
+        root: yaml.Node | None = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _problem(label: str, root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> str:
@@ -152,17 +181,6 @@ def _problem(label: str, root: yaml.Node | None, loc: tuple[Any, ...], message: 
     line = _line_of(root, loc)
     where = f" (line {line})" if line else ""
     return f"{label}: {path or '(document)'}{where}: {message}"
-
-
-def format_path(loc: tuple[Any, ...]) -> str:
-    """('pages', 0, 'tokens', 1, 'expires') -> pages[0].tokens[1].expires"""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not str(part).startswith(("function-", "literal[", "str", "int", "none")):
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -3,8 +3,10 @@
 The body is parsed chunk by chunk (python_multipart's `MultipartParser`): text fields are kept
 in memory (at most `limits.MULTIPART_FIELDS_MAX_BYTES` together), file parts are spooled (to
 disk beyond `limits.MULTIPART_SPOOL_BYTES`) and counted, so an upload over the attachment limit
-is refused as soon as it passes it, without reading the rest of the body. A body that is not
-well-formed multipart with UTF-8 text fields is ignored, as Graph ignores a body it cannot read.
+is refused as soon as it passes it, without reading the rest of the body. So is a body of more
+than `limits.MULTIPART_MAX_PARTS` parts (tens of thousands of tiny parts held the event loop for
+a third of a second). A body that is not well-formed multipart with UTF-8 text fields is
+ignored, as Graph ignores a body it cannot read.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class MultipartForm:
 class MultipartReader:
     """Feed a multipart body chunk by chunk, then `finish()` (or `close()` to give up).
 
-    `feed` raises `catalog.ATTACHMENT_TOO_LARGE` as soon as a file part passes `file_limit`
-    and `catalog.BODY_TOO_LARGE` as soon as the text fields together pass `fields_limit`;
-    anything malformed is remembered as `error` and the rest of the body is not parsed.
+    `feed` raises `catalog.ATTACHMENT_TOO_LARGE` as soon as a file part passes `file_limit`,
+    `catalog.BODY_TOO_LARGE` as soon as the text fields together pass `fields_limit` and
+    `catalog.TOO_MANY_PARAMS` as soon as there are more than `parts_limit` parts; anything
+    malformed is remembered as `error` and the rest of the body is not parsed.
     """
 
     def __init__(
@@ -59,8 +62,11 @@ class MultipartReader:
         fields_limit: int = limits.MULTIPART_FIELDS_MAX_BYTES,
         file_limit: int = limits.ATTACHMENT_MAX_BYTES,
         spool_bytes: int = limits.MULTIPART_SPOOL_BYTES,
+        parts_limit: int = limits.MULTIPART_MAX_PARTS,
     ) -> None:
         self.fields_limit = fields_limit
+        self.parts_limit = parts_limit
+        self._parts = 0
         self.file_limit = file_limit
         self.spool_bytes = spool_bytes
         self.error: str | None = None
@@ -142,6 +148,9 @@ class MultipartReader:
     # --- parser callbacks -------------------------------------------------------------------
 
     def _on_part_begin(self) -> None:
+        self._parts += 1  # every part costs parsing, even one skipped for having no name
+        if self._parts > self.parts_limit:
+            raise catalog.TOO_MANY_PARAMS(path="body", limit=self.parts_limit)
         self._headers = {}
         self._name = ""
         self._filename = None
@@ -237,7 +246,8 @@ async def read_multipart(
 
     Stops reading, and raises, as soon as the body passes `body_limit` (or declares a larger
     Content-Length): `catalog.BODY_TOO_LARGE`; as soon as a file part passes `file_limit`:
-    `catalog.ATTACHMENT_TOO_LARGE`. An empty body has no fields and no error.
+    `catalog.ATTACHMENT_TOO_LARGE`; as soon as it has more than `limits.MULTIPART_MAX_PARTS`
+    parts: `catalog.TOO_MANY_PARAMS`. An empty body has no fields and no error.
     """
     if declared.isascii() and declared.isdigit() and int(declared) > body_limit:
         raise catalog.BODY_TOO_LARGE(path="body", limit=body_limit)
