@@ -106,23 +106,14 @@ def free_port() -> int:
 
 
 def emulator_command(
-    port: int, scenario: Path, *, log_level: str = "warning", extra: Sequence[str] = ()
+    port: int, scenario: Path | None, *, log_level: str = "warning", extra: Sequence[str] = ()
 ) -> list[str]:
-    """`send-api-emulator serve` from this interpreter's environment (the venv); `extra`
-    arguments (such as `--state FILE`) go last."""
+    """`send-api-emulator serve` from this interpreter's environment (the venv), on `scenario`
+    (None: the bundled default); `extra` arguments (such as `--state FILE`) go last."""
     script = Path(sys.executable).parent / "send-api-emulator"
     head = [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
-    return [
-        *head,
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        log_level,
-        "--scenario",
-        str(scenario),
-        *extra,
-    ]
+    chosen = ["--scenario", str(scenario)] if scenario is not None else []
+    return [*head, "serve", "--port", str(port), "--log-level", log_level, *chosen, *extra]
 
 
 def serve_command(app: str, port: int, scenario: Path | None = None) -> list[str]:

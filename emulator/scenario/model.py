@@ -148,7 +148,9 @@ TimezoneOffset = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when it first validates, not at import. A plain
+    # `serve` starts from the bundled default, which needs no validating (scenario/bundled.py).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ClockSpec(_Model):
@@ -391,7 +393,7 @@ class FaultSpec(_Model):
     (reproducible with `seed`), with `error`, after `latency`, or both."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    match: FaultMatch = FaultMatch()
+    match: FaultMatch = FaultMatch.model_construct()  # the same as FaultMatch(): see _Model
     error: FaultError | None = None
     latency: Latency | None = None
     times: StrictInt | None = Field(None, ge=1, le=1_000_000_000)
@@ -422,10 +424,11 @@ class Scenario(_Model):
     version: Annotated[Literal[1], BeforeValidator(_no_bool)]
     name: str | None = None
     description: str | None = None
-    clock: ClockSpec = ClockSpec()
-    app: AppSpec = AppSpec()
+    # defaults made without validating (see _Model); the same as ClockSpec() and AppSpec()
+    clock: ClockSpec = ClockSpec.model_construct()
+    app: AppSpec = AppSpec.model_construct()
     webhook: WebhookSpec | None = None
-    behaviour: BehaviourSpec = BehaviourSpec()
+    behaviour: BehaviourSpec = BehaviourSpec.model_construct()
     pages: list[PageSpec] = Field(min_length=1)
     faults: list[FaultSpec] = Field([], max_length=limits.FAULTS_MAX)
     rate_limits: RateLimitSpec | None = None
