@@ -19,6 +19,7 @@ import contextlib
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,11 +44,12 @@ from harness import (
     machine,
     memory_mib,
     run_wrk,
+    serve_command,
     text_body,
     wrk_path,
 )
 
-DISTURBED = 0.10  # other processes took more than 10 % of the server's CPU in an interval
+DISTURBED = 0.10  # other processes took more than 10 % of the server's or wrk's CPU
 RSS_BAND = 0.10  # after warm-up, RSS within 10 % of its value at the end of the warm-up
 P99_FACTOR = 1.5  # after warm-up, every p99 within 1.5x the median p99 after warm-up
 
@@ -66,11 +68,15 @@ class Sample:
     rss_mib: float
     state_mib: float | None  # the state file with its -wal and -shm, with --state
     cpu_us_per_send: float | None  # the server's CPU time (all threads) per answered send
-    others: float | None  # share of the server's CPU used by other processes (when pinned)
+    # when pinned, the share of the server's CPU and of wrk's CPU other processes used
+    others: float | None
+    others_wrk: float | None
 
     @property
     def disturbed(self) -> bool:
-        return self.others is not None and self.others > DISTURBED
+        return any(
+            share is not None and share > DISTURBED for share in (self.others, self.others_wrk)
+        )
 
     @property
     def rps(self) -> float:
@@ -93,6 +99,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server-log", type=Path, help="the server's stderr (/dev/null)")
     parser.add_argument("--max-records", type=int, help="the server's (its default: 10000)")
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="run against bare Starlette instead (bench/serve.py): the machine's own noise",
+    )
     parser.add_argument("--no-pin", action="store_true", help="no CPU pinning")
     parser.add_argument("--json", type=Path, help="also write the samples and verdict here")
     return parser.parse_args()
@@ -108,23 +119,47 @@ def state_mib(path: Path | None) -> float | None:
     return size / 2**20
 
 
+def children_cpu() -> float:
+    """CPU time of this process's finished children: the wrk runs (the server still runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def share(cpu: int | None, busy: float | None, own: float | None, wall: float) -> float | None:
+    """The share of CPU `cpu` that others used: its busy time `busy` less `own` time spent on
+    it by the process pinned there, over `wall` seconds. None if unknown (not pinned)."""
+    if cpu is None or busy is None or own is None or wall <= 0:
+        return None
+    return max(0.0, (busy - own) / wall)
+
+
 def load(
     server: Server,
     body_file: Path,
     args: argparse.Namespace,
     server_cpu: int | None,
-    wrk_cpus: set[int] | None,
+    wrk_cpu: int | None,
 ) -> list[Sample]:
     """wrk in consecutive slices until --sends are answered; one sample per slice. The last
     slice is shortened (whole seconds, as wrk takes them) to end near --sends. With the server
-    pinned, each sample also says how busy its CPU was with other processes: on a shared
-    machine their load, not the emulator, can make a p99 jump."""
+    and wrk pinned, each sample also says how much of their CPUs other processes used: on a
+    shared machine their load, not the emulator, can make a p99 jump (wrk measures latency,
+    so a busy wrk CPU inflates it too)."""
+
+    def now() -> tuple[float, float | None, float, float | None, float | None]:
+        return (
+            time.monotonic(),
+            cpu_seconds(server.process.pid),
+            children_cpu(),
+            busy_seconds(server_cpu) if server_cpu is not None else None,
+            busy_seconds(wrk_cpu) if wrk_cpu is not None else None,
+        )
+
     samples: list[Sample] = []
     total = 0
     began = time.monotonic()
     while total < args.sends:
-        wall, cpu = time.monotonic(), cpu_seconds(server.process.pid)
-        busy = busy_seconds(server_cpu) if server_cpu is not None else None
+        before = now()
         duration = args.interval
         if samples and samples[-1].rps:
             needed = math.ceil((args.sends - total) / samples[-1].rps)
@@ -135,18 +170,15 @@ def load(
             duration=duration,
             connections=args.connections,
             threads=args.threads,
-            cpus=wrk_cpus,
+            cpus={wrk_cpu} if wrk_cpu is not None else None,
         )
         total += result.requests
-        cpu_after = cpu_seconds(server.process.pid)
-        busy_after = busy_seconds(server_cpu) if server_cpu is not None else None
-        spent = cpu_after - cpu if cpu is not None and cpu_after is not None else None
-        others = None
-        if spent is not None and busy is not None and busy_after is not None:
-            others = max(0.0, (busy_after - busy - spent) / (time.monotonic() - wall))
+        after = now()
+        wall = after[0] - before[0]
+        spent = after[1] - before[1] if after[1] is not None and before[1] is not None else None
         sample = Sample(
             index=len(samples) + 1,
-            elapsed_s=time.monotonic() - began,
+            elapsed_s=after[0] - began,
             seconds=result.seconds,
             requests=result.requests,
             total=total,
@@ -159,7 +191,13 @@ def load(
             cpu_us_per_send=spent / result.requests * 1e6
             if spent is not None and result.requests
             else None,
-            others=others,
+            others=share(
+                server_cpu,
+                _less(after[3], before[3]),
+                spent,
+                wall,
+            ),
+            others_wrk=share(wrk_cpu, _less(after[4], before[4]), after[2] - before[2], wall),
         )
         samples.append(sample)
         print(describe(sample), flush=True)
@@ -168,11 +206,19 @@ def load(
     return samples
 
 
+def _less(after: float | None, before: float | None) -> float | None:
+    return after - before if after is not None and before is not None else None
+
+
 def describe(s: Sample) -> str:
     state = f"  state file {s.state_mib:6.1f} MiB" if s.state_mib is not None else ""
     errors = f"  ERRORS {s.errors}" if s.errors else ""
     cpu = f"  {s.cpu_us_per_send:4.0f} us CPU/send" if s.cpu_us_per_send is not None else ""
-    others = f"  others {s.others:4.0%} of its CPU" if s.others is not None else ""
+    others = (
+        f"  others {s.others:4.0%} of its CPU, {s.others_wrk:4.0%} of wrk's"
+        if s.others is not None and s.others_wrk is not None
+        else ""
+    )
     return (
         f"  {s.index:3d} {s.elapsed_s:6.0f} s {s.total:9,d} sends {s.rps:7,.0f} req/s  "
         f"p50 {s.p50_ms:6.2f}  p99 {s.p99_ms:6.2f}  max {s.max_ms:7.2f} ms  "
@@ -225,7 +271,7 @@ def table(samples: list[Sample], warmup: int, result: dict[str, Any], context: s
     with_state = any(s.state_mib is not None for s in samples)
     with_others = any(s.others is not None for s in samples)
     head = "| # | at | sends | req/s | p50 | p99 | max | RSS | CPU per send |"
-    head += " state file |" * with_state + " others on its CPU |" * with_others
+    head += " state file |" * with_state + " others on its / wrk's CPU |" * with_others
     lines = [head, "|---:" * (9 + with_state + with_others) + "|"]
     for s in samples:
         mark = " (warm-up)" if s.index <= warmup else " !" if s.disturbed else ""
@@ -238,7 +284,11 @@ def table(samples: list[Sample], warmup: int, result: dict[str, Any], context: s
         if with_state:
             row += f" {s.state_mib or 0:.1f} MiB |"
         if with_others:
-            row += f" {s.others:.0%} |" if s.others is not None else " n/a |"
+            row += (
+                f" {s.others:.0%} / {s.others_wrk:.0%} |"
+                if s.others is not None and s.others_wrk is not None
+                else " n/a |"
+            )
         lines.append(row)
     notes = [context]
     if result["flat"] is None:
@@ -267,8 +317,8 @@ def table(samples: list[Sample], warmup: int, result: dict[str, Any], context: s
         if disturbed:
             notes.append(
                 f"Samples marked ! ({', '.join(map(str, disturbed))}): other processes used "
-                f"more than {DISTURBED:.0%} of the server's CPU; their req/s and p99 measure "
-                "the machine's load, not the emulator. Rerun on a quiet machine."
+                f"more than {DISTURBED:.0%} of the server's or wrk's CPU; their req/s and p99 "
+                "measure the machine's load, not the emulator. Rerun on a quiet machine."
             )
     errors = sum(s.errors for s in samples)
     if errors:
@@ -284,6 +334,9 @@ def main() -> int:
     if wrk_path() is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
+    if args.bare and (args.state is not None or args.max_records is not None):
+        print("--bare takes neither --state nor --max-records", file=sys.stderr)
+        return 2
     if args.state is not None and any(
         Path(f"{args.state}{suffix}").exists() for suffix in ("", "-wal", "-shm")
     ):
@@ -291,37 +344,47 @@ def main() -> int:
         return 2
     available = sorted(os.sched_getaffinity(0))
     pin = not args.no_pin and len(available) >= 2
-    server_cpus = {available[0]} if pin else None
-    wrk_cpus = {available[1]} if pin else None
+    server_cpu = available[0] if pin else None
+    wrk_cpu = available[1] if pin else None
 
     extra: list[str] = []
     if args.state is not None:
         extra += ["--state", str(args.state)]
     if args.max_records is not None:
         extra += ["--max-records", str(args.max_records)]
+    served = (
+        "bare Starlette (`bench/serve.py --app bare`)"
+        if args.bare
+        else f"`send-api-emulator serve` at log level {args.log_level}"
+        + (f", `--state {args.state}`" if args.state else "")
+    )
     port = free_port()
-    command = emulator_command(port, args.scenario, log_level=args.log_level, extra=extra)
+    command = (
+        serve_command("bare", port)
+        if args.bare
+        else emulator_command(port, args.scenario, log_level=args.log_level, extra=extra)
+    )
     log: IO[bytes] | int = (
         args.server_log.open("wb") if args.server_log is not None else subprocess.DEVNULL
     )
     body = encode(text_body())
+    server_cpus = {server_cpu} if server_cpu is not None else None
     server = Server.start("serve", command, port, server_cpus, stderr=log)
     try:
         status, answer = http_post(port, SEND_PATH, body)
         if status != 200 or b"message_id" not in answer:
-            raise RuntimeError(f"the emulator refused the send: {status} {answer[:300]!r}")
+            raise RuntimeError(f"the server refused the send: {status} {answer[:300]!r}")
         print(
-            f"{args.sends:,} sends, {args.connections} connections, samples every "
-            f"{args.interval} s, server log level {args.log_level}"
-            + (f", --state {args.state}" if args.state else ""),
+            f"{args.sends:,} sends to {served}, {args.connections} connections, samples every "
+            f"{args.interval} s",
             flush=True,
         )
         with tempfile.TemporaryDirectory(prefix="send-api-longrun-") as tmp:
             body_file = Path(tmp) / "text.json"
             body_file.write_bytes(body)
-            samples = load(server, body_file, args, available[0] if pin else None, wrk_cpus)
+            samples = load(server, body_file, args, server_cpu, wrk_cpu)
         _, health = http_get(port, HEALTH_PATH)
-        records = json.loads(health)["records"]
+        records = json.loads(health).get("records")  # the bare server keeps none
         peak = memory_mib(server.process.pid).get("VmHWM")
     finally:
         server.stop()
@@ -329,15 +392,17 @@ def main() -> int:
             log.close()
 
     result = verdict(samples, args.warmup)
-    recorded = records["outbox"] + records["outbox_dropped"]
     placement = "server and wrk pinned to different CPUs" if pin else "no CPU pinning"
+    kept = (
+        f" ({records['outbox'] + records['outbox_dropped']:,} recorded by the emulator, which "
+        f"keeps the newest {records['max_records']:,})"
+        if records
+        else ""
+    )
     context = (
-        f"`bench/longrun.py`: {samples[-1].total:,} valid text sends answered "
-        f"({recorded:,} recorded by the emulator, which keeps the newest "
-        f"{records['max_records']:,}), {args.connections} connections, wrk in "
-        f"{args.interval} s slices, `send-api-emulator serve` at log level {args.log_level}"
-        + (f", `--state` (file {samples[-1].state_mib:.1f} MiB at the end)" if args.state else "")
-        + f"; peak RSS {peak or 0:.1f} MiB. {machine()}; {placement}."
+        f"`bench/longrun.py`: {samples[-1].total:,} valid text sends answered{kept}, "
+        f"{args.connections} connections, wrk in {args.interval} s slices, {served}; "
+        f"peak RSS {peak or 0:.1f} MiB. {machine()}; {placement}."
     )
     print()
     print(table(samples, args.warmup, result, context))
