@@ -98,13 +98,14 @@ class LogWriter:
         self._held = True
 
     def release(self) -> None:
+        """Write what was held, now."""
         self._held = False
-        self.wake()
+        self.drain()
 
     def discard(self) -> None:
         """Forget what is held (start-up lines of a server that will not start after all)."""
         self.queue.clear()
-        self.release()
+        self._held = False
 
     def drain(self) -> None:
         """Format and write everything queued so far, in order, in one write."""
@@ -137,7 +138,8 @@ class LogWriter:
         return f"{self._stamp} INFO {line}"
 
     def close(self) -> None:
-        """Stop the thread and write what is left."""
+        """Stop the thread and write what is left (held lines too)."""
+        self._held = False
         self._closing = True
         self._wakeup.set()
         if threading.current_thread() is not self._thread:

@@ -1,0 +1,97 @@
+"""The server's log writer: request lines and logging records, in order, off the request path,
+none lost when it closes."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from emulator import logline
+
+LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (INFO|WARNING) ")
+
+
+@pytest.fixture
+def writer(monkeypatch: pytest.MonkeyPatch) -> Iterator[logline.LogWriter]:
+    """A writer to a string, installed for request lines and one logger (not the root)."""
+    made = logline.LogWriter(io.StringIO(), logging.INFO)
+    monkeypatch.setattr(logline, "_writer", made)
+    logger = logging.getLogger("emulator.test-logline")
+    handler = logline._QueueHandler(made)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    yield made
+    logger.removeHandler(handler)
+    made.close()
+
+
+def written(writer: logline.LogWriter) -> list[str]:
+    writer.close()
+    stream = writer.stream
+    assert isinstance(stream, io.StringIO)
+    return stream.getvalue().splitlines()
+
+
+def test_request_lines_and_records_keep_their_order(writer: logline.LogWriter) -> None:
+    logger = logging.getLogger("emulator.test-logline")
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    logger.warning("webhook %s failed", "delivery")
+    logline.request_line("GET", "/v21.0/me", None, None, 400, "rejected #190 token_invalid")
+    lines = written(writer)
+    assert len(lines) == 3
+    assert all(LINE.match(line) for line in lines)
+    assert lines[0].endswith(" INFO POST /v21.0/me/messages page=1 recipient=2 -> 200 sent m_1")
+    assert lines[1].endswith(" WARNING webhook delivery failed")
+    assert lines[2].endswith(
+        " INFO GET /v21.0/me page=- recipient=- -> 400 rejected #190 token_invalid"
+    )
+
+
+def test_user_text_stays_on_one_bounded_line(writer: logline.LogWriter) -> None:
+    logline.request_line("POST", "/v21.0/" + "x" * 300, "1", "a\nb", 400, "rejected")
+    (line,) = written(writer)
+    assert "recipient=a\\nb " in line
+    assert "x" * 190 + "..." in line
+    assert "x" * 200 not in line
+
+
+def test_lines_held_at_start_up_are_written_or_discarded(writer: logline.LogWriter) -> None:
+    writer.hold()
+    logline.request_line("POST", "/kept", None, None, 200, "sent")
+    writer.drain()  # held: nothing written yet
+    stream = writer.stream
+    assert isinstance(stream, io.StringIO)
+    assert stream.getvalue() == ""
+    writer.release()
+    writer.hold()
+    logline.request_line("POST", "/dropped", None, None, 200, "sent")
+    writer.discard()
+    lines = written(writer)
+    assert [line.split(" ")[3] for line in lines] == ["/kept"]
+
+
+def test_closing_writes_what_is_held(writer: logline.LogWriter) -> None:
+    writer.hold()
+    logline.request_line("POST", "/last", None, None, 200, "sent")
+    assert [line.split(" ")[3] for line in written(writer)] == ["/last"]
+
+
+def test_request_lines_follow_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    quiet = logline.LogWriter(io.StringIO(), logging.WARNING)
+    monkeypatch.setattr(logline, "_writer", quiet)
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    assert written(quiet) == []
+
+
+def test_without_a_writer_request_lines_go_through_logging(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(logline, "_writer", None)
+    caplog.set_level(logging.INFO, logger=logline.LOGGER)
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    assert caplog.messages == ["POST /v21.0/me/messages page=1 recipient=2 -> 200 sent m_1"]
