@@ -126,7 +126,7 @@ class Picked:
     thread while the world goes on."""
 
     core: Mapping[str, Any]
-    records: dict[str, list[tuple[int, dict[str, Any]]]]
+    records: dict[str, list[dict[str, Any]]]  # by kind, oldest first
     keep_from: dict[str, int]  # by kind: the oldest number still kept (older rows go)
     replace: bool
 
@@ -142,7 +142,10 @@ class Picked:
             self.core["saved_at"],
             text,
             pages[1],
-            {kind: [(n, dumps(entry)) for n, entry in rows] for kind, rows in self.records.items()},
+            {
+                kind: [(entry[RECORDS[kind]], dumps(entry)) for entry in entries]
+                for kind, entries in self.records.items()
+            },
             self.keep_from,
             replace=self.replace,
         )
@@ -154,19 +157,20 @@ def pick(
     after: Mapping[str, int] | None = None,
 ) -> Picked:
     """The records (by kind, oldest first) to write: all of them, or (`after`, by kind) only
-    those numbered higher, found from the newest back. Call it where the world lives: it
-    costs a pointer per new record, and copes with records the world keeps adding."""
-    rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    those numbered higher, taken from the newest back. Call it where the world lives (it
+    costs a pointer per new record, read at C speed: no entry is looked into but the newest
+    and the oldest taken), then encode anywhere."""
+    rows: dict[str, list[dict[str, Any]]] = {}
     keep_from: dict[str, int] = {}
     for kind, key in RECORDS.items():
         entries = records[kind]
         start = after.get(kind, 0) if after is not None else 0
-        new = []
-        for entry in reversed(entries):
-            number = entry[key]
-            if number <= start:
-                break
-            new.append((number, entry))
+        newest = entries[-1][key] if entries else start
+        # numbered one by one, so the new ones are among the newest `newest - start` (fewer
+        # if the numbers jumped, as after a restore): take those and the newest old one...
+        new = list(itertools.islice(reversed(entries), max(0, newest - start) + 1))
+        while new and new[-1][key] <= start:  # ...then leave out what was written before
+            new.pop()
         new.reverse()
         rows[kind] = new
         keep_from[kind] = entries[0][key] if entries else core["counters"][RECORD_COUNTERS[kind]]
