@@ -112,6 +112,16 @@ async def scenario_body(request: Request) -> Scenario:
         raise _refused(exc) from None
 
 
+async def _scenario_and_view(request: Request) -> tuple[Scenario, bytes]:
+    """As scenario_body, with the PUT's answer (the scenario as JSON) rendered off the loop."""
+    raw = await read_body(request)
+    as_json = "json" in request.headers.get("content-type", "")
+    try:
+        return await bodies.in_scenario_worker(lambda: bodies.scenario_and_view(raw, as_json))
+    except bodies.BodyError as exc:
+        raise _refused(exc) from None
+
+
 def _refused(exc: bodies.BodyError) -> ControlError:
     if exc.problems is None:
         return ControlError(400, exc.message)
@@ -269,7 +279,9 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
 
     async def scenario(request: Request) -> Any:
         if request.method == "PUT":
-            world.load(await scenario_body(request))
+            loaded, shown = await _scenario_and_view(request)
+            world.load(loaded)  # on the loop, at once: the view is of this very scenario
+            return Response(shown, media_type="application/json")
         return world.scenario.model_dump(mode="json", exclude_unset=True)
 
     async def rules(request: Request) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
 from yaml.events import (
     AliasEvent,
     MappingEndEvent,
@@ -22,15 +21,14 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
-from yaml.nodes import ScalarNode
 
 from emulator.rules import limits
 
 NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
-_RESOLVER: Any = yaml.resolver.Resolver()  # the safe loader's implicit types (int, float...)
-# What a long plain scalar read as an int or float is made of (YAML 1.1: 0x.., 1_000, 1:30,
-# 1.5e+3); only such scalars are given to the resolver, whose regexes cost ~70 ms a megabyte.
-_NUMBER_LIKE = re.compile(r"[0-9a-fA-F_:.+\-xeE]*")
+# Every long int or float YAML 1.1 reads (1_000, 1:30:00 in base 60, 1.5e+3, 0x1F, 0b101) is
+# written with these alone. A long plain scalar of them is refused without the resolver, whose
+# regexes backtrack over it (a 1 MB one held the GIL 74 ms per regex).
+_LONG_NUMBER = re.compile(r"[-+]?(?:0x[0-9a-fA-F_]+|0b[01_]+|[0-9_:.+\-eE]+)")
 
 
 class BoundError(ValueError):
@@ -125,22 +123,22 @@ class YamlWalk:
             )
 
     def _number(self, event: Any) -> None:
-        """Only long scalars are resolved: an int or float over the bound is refused before
-        PyYAML converts it (base 60 is quadratic; a million digits passes Python's int limit)."""
+        """A long int or float is refused before PyYAML converts it (base 60 is quadratic; a
+        million digits passes Python's int limit). A long plain scalar that only looks like one
+        (1.2.3...) is refused too: quoting makes it text."""
         value: str = event.value
         if len(value) <= limits.DOCUMENT_NUMBER_MAX_CHARS:
             return
-        tag = event.tag
-        if tag is None or tag == "!":
-            if not (event.implicit[0] and _NUMBER_LIKE.fullmatch(value)):
-                return  # quoted, or holds a letter no number has: a string
-            tag = _RESOLVER.resolve(ScalarNode, value, event.implicit)
-        if tag in NUMBER_TAGS:
-            raise self._too_large(
-                event,
-                f"a number written with {len(value)} characters (at most "
-                f"{limits.DOCUMENT_NUMBER_MAX_CHARS})",
-            )
+        if event.tag in (None, "!"):  # no tag given: plain scalars may be numbers
+            if not (event.implicit[0] and _LONG_NUMBER.fullmatch(value)):
+                return
+        elif event.tag not in NUMBER_TAGS:
+            return
+        raise self._too_large(
+            event,
+            f"a number written with {len(value)} characters (at most "
+            f"{limits.DOCUMENT_NUMBER_MAX_CHARS}; quote it if it is text)",
+        )
 
     def _too_large(self, event: Any, message: str) -> BoundError:
         path: list[Any] = []

@@ -96,7 +96,8 @@ TOO_MANY_PARAMS = ErrorSpec(
     "too_many_params",
     100,
     "(#100) Too many parameters: at most {limit} are accepted",
-    f"a query string or form body carries at most {limits.MAX_PARAMS} parameters",
+    f"a query string or form body carries at most {limits.MAX_PARAMS} parameters (a "
+    f"multipart body at most {limits.MULTIPART_MAX_PARTS} parts)",
     "emulator limit (bounds the work one request can cause), real string unknown",
     "I",
 )
