@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 MAX_INPUT = 1_000_000  # every body here stays at or below this
@@ -52,8 +52,7 @@ class Worst:
     make_body: Callable[[], bytes]
     status: int = 400
     make_query: Callable[[], str] | None = None  # a query string too large to write inline
-    xfail: str | None = None  # a known failure, owned elsewhere (see test_no_stall.py)
-    notes: dict[str, str] = field(default_factory=dict)
+    xfail: str | None = None  # a known failure (strict xfail in test_no_stall.py): whose fix
 
     @property
     def surface(self) -> Surface:
@@ -291,12 +290,16 @@ def form_bracket_keys() -> bytes:
 
 
 def json_body_keys() -> bytes:
-    return _fit('{"recipient": {"id": "1"}', [f', "k{index}": 1' for index in range(MAX_INPUT)])
+    keys = [f', "k{index}": 1' for index in range(MAX_INPUT // 8)]
+    return _fit('{"recipient": {"id": "1"}', keys, "}")
+
+
+def json_body_truncated() -> bytes:
+    """The same without its closing brace: malformed only at the very end."""
+    return json_body_keys()[:-1]
 
 
 # --- the table ---------------------------------------------------------------------------------
-
-LEAD = "wire/params.py: lead fixes"
 
 
 def empty() -> bytes:
@@ -364,6 +367,7 @@ WORST: list[Worst] = [
     Worst("graph-multipart-long-header", "POST", SEND, MULTIPART, multipart_long_header),
     Worst("upload-multipart-20k-parts", "POST", UPLOAD, TINY_PARTS, multipart_short_parts),
     Worst("graph-json-1mb-keys", "POST", SEND, JSON, json_body_keys),
+    Worst("graph-json-1mb-truncated", "POST", SEND, JSON, json_body_truncated),
     Worst("graph-json-deep", "POST", SEND, JSON, json_deep_array),
     # parameters in form and query fields: wire/params.py, the lead's
     Worst("graph-form-short-params", "POST", SEND, FORM, form_short_params),
