@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from emulator.rules import limits
-from emulator.scenario.bounds import BoundError, check_document, check_yaml
+from emulator.scenario.bounds import BoundError, check_document
 from emulator.scenario.load import ScenarioError, load_text
 from emulator.scenario.model import Scenario
 from emulator.scenario.validation import validate
+from emulator.scenario.yamldoc import check_yaml
 
 LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 DEPTH = limits.DOCUMENT_MAX_DEPTH

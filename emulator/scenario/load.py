@@ -12,14 +12,11 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from emulator.rules import limits
-from emulator.scenario.bounds import BoundError, check_document, check_yaml
+from emulator.scenario.bounds import BoundError, check_document
 from emulator.scenario.model import Scenario, cross_checks
 from emulator.scenario.validation import (
     InvalidError,
@@ -54,40 +51,9 @@ class ScenarioError(Exception):
         self.problems = problems
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
-    """Safe YAML refuses duplicate keys instead of silently keeping the last one."""
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-def _construct_object(loader: Any, node: yaml.Node, deep: bool = False) -> Any:
-    """A scalar PyYAML cannot convert (2026-13-45, !!int 0x) is a problem on its line, not a
-    ValueError from deep inside the constructor."""
-    try:
-        return _BASE.construct_object(loader, node, deep=deep)
-    except (ValueError, OverflowError) as exc:
-        shown = node.value if isinstance(node.value, str) else node.tag
-        raise yaml.constructor.ConstructorError(
-            None, None, f"cannot read {shown[:80]!r} as {node.tag}: {exc}", node.start_mark
-        ) from None
-
-
-# libyaml (C) when PyYAML was built with it: the same documents and errors, far faster
-_BASE: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-_Loader: Any = type("_Loader", (_BASE,), {"construct_object": _construct_object})
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def default_text() -> str:
     """The bundled default scenario, shipped inside the package."""
-    return resources.files("emulator.scenario").joinpath(DEFAULT_NAME).read_text("utf-8")
+    return (Path(__file__).parent / DEFAULT_NAME).read_text("utf-8")
 
 
 def load_file(path: str | Path) -> Scenario:
@@ -156,8 +122,9 @@ def _collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None, int]:
-    """The document, its YAML node tree (for line numbers) and how many values it holds."""
+def _parse(text: str, label: str, as_json: bool) -> tuple[Any, Any, int]:
+    """The document, its YAML node tree (for line numbers; None for JSON) and how many values
+    it holds."""
     root = None
     try:
         if as_json:
@@ -166,69 +133,27 @@ def _parse(text: str, label: str, as_json: bool) -> tuple[Any, yaml.Node | None,
             except ValueError as exc:
                 raise ScenarioError([f"{label}: invalid JSON: {exc}"]) from None
             values = check_document(document)
-        else:
-            values = check_yaml(text, _Loader)  # before anything is built
-            root, document = _compose(text)
+        else:  # PyYAML is imported when a YAML scenario is read, not at start-up
+            from emulator.scenario import yamldoc
+
+            root, document, values = yamldoc.parse(text, label)
     except BoundError as exc:
         path = format_path(exc.path) or "(document)"
         where = f" (line {exc.line})" if exc.line else ""
         raise ScenarioError([f"{label}: {path}{where}: {exc}"]) from None
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f"line {mark.line + 1}, column {mark.column + 1}: "
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{label}: {where}invalid YAML: {problem}"]) from None
-    except RecursionError:
-        raise ScenarioError([f"{label}: invalid YAML: nested too deeply"]) from None
-    except UnicodeEncodeError:  # libyaml reads UTF-8: a lone surrogate in the text
-        raise ScenarioError([f"{label}: {SURROGATE}"]) from None
     if document is None:
         raise ScenarioError([f"{label}: the file is empty"])
-    if not as_json and not yaml.__with_libyaml__:  # libyaml refuses "\ud800" itself
-        try:
-            jsontext.check_text(document)
-        except ValueError as exc:
-            raise ScenarioError([f"{label}: {exc}"]) from None
     if not isinstance(document, dict):
         raise ScenarioError([f"{label}: the document must be a mapping (version, app, pages...)"])
     return document, root, values
 
 
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once: the node tree (kept for line numbers), then the document built from it."""
-    loader = _Loader(text)
-    try:
-        root: yaml.Node | None = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    finally:
-        loader.dispose()
-
-
-def _problem(label: str, root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> str:
+def _problem(label: str, root: Any, loc: tuple[Any, ...], message: str) -> str:
     path = format_path(loc)
-    line = _line_of(root, loc)
+    line = None
+    if root is not None:  # a YAML document: yamldoc is imported already
+        from emulator.scenario import yamldoc
+
+        line = yamldoc.line_of(root, loc)
     where = f" (line {line})" if line else ""
     return f"{label}: {path or '(document)'}{where}: {message}"
-
-
-def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """The YAML line where the problem sits: the deepest node the path reaches."""
-    node = root
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                key = next((k for k, _ in node.value if k.value == part), None)
-                return (key.start_mark.line + 1) if key is not None else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
