@@ -19,7 +19,7 @@ from emulator.control.routes import routes as control_routes
 from emulator.graph import GraphEndpoint
 from emulator.rules import limits
 from emulator.scenario.model import Scenario
-from emulator.state import World
+from emulator.state import Prepared, World
 from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog
 
@@ -106,23 +106,40 @@ class Namespaces:
             return []
         return sorted(t for t in self.items[name].world.grants if t in self.default.world.grants)
 
-    def put(self, name: str, scenario: Scenario) -> tuple[Namespace, bool]:
-        """Make the namespace, or replace its scenario (and reset it); True if made."""
+    def check_name(self, name: str) -> None:
         if not NAME.fullmatch(name):
             raise NamespaceError(
                 400,
                 f"a namespace name is 1 to {limits.NAMESPACE_NAME_MAX} letters, digits, "
                 f"'_', '.' or '-', not starting with '.' or '-', got {name!r}",
             )
+
+    def prepare(self, name: str, scenario: Scenario) -> Namespace | Prepared:
+        """What `put` needs, made in a worker thread: the existing namespace's new state, or a
+        new namespace (not yet reachable)."""
         existing = self.items.get(name)
         if existing is not None:
-            existing.world.load(scenario)  # emits reset: the token index follows
+            return existing.world.prepare(scenario)
+        return self._make(name, scenario)
+
+    def put(
+        self, name: str, scenario: Scenario, prepared: Namespace | Prepared | None = None
+    ) -> tuple[Namespace, bool]:
+        """Make the namespace, or replace its scenario (and reset it); True if made.
+        `prepared`: what `prepare(name, scenario)` made meanwhile, off the loop."""
+        self.check_name(name)
+        existing = self.items.get(name)
+        if existing is not None:
+            state = prepared if isinstance(prepared, Prepared) else None
+            existing.world.load(scenario, state)  # emits reset: the token index follows
             return existing, False
         if len(self.items) - 1 >= limits.MAX_NAMESPACES:  # the default one is not counted
             raise NamespaceError(
                 409, f"too many namespaces (at most {limits.MAX_NAMESPACES}): delete unused ones"
             )
-        namespace = self._make(name, scenario)
+        made = prepared if isinstance(prepared, Namespace) else None
+        namespace = made if made is not None and made.world.scenario is scenario else None
+        namespace = namespace or self._make(name, scenario)
         self.items[name] = namespace
         self._index()
         if self.running:

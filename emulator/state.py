@@ -113,6 +113,27 @@ class Grant:
     expires: datetime | None
 
 
+def scenario_size(scenario: Scenario) -> int:
+    """How many things a world makes for a scenario (people, refs, activities, tokens)."""
+    return sum(
+        len(page.users) + len(page.user_refs) + len(page.comments) + len(page.posts)
+        + len(page.tokens)
+        for page in scenario.pages
+    )  # fmt: skip
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A world's state for a scenario, made (World.prepare) before it is put in place."""
+
+    scenario: Scenario
+    clock: Clock
+    pages: dict[str, PageState]
+    grants: dict[str, Grant]
+    faults: Faults
+    rates: RateLimits | None
+
+
 @dataclass(slots=True)
 class World:
     """The emulator's whole mutable state, rebuilt from the scenario on load and reset."""
@@ -144,10 +165,12 @@ class World:
     freeze_every: int = 0
 
     def __post_init__(self) -> None:
-        self._build(self.scenario)
+        self._commit(self.prepare(self.scenario))
 
-    def _build(self, scenario: Scenario) -> None:
-        """Everything is computed first and assigned last: a failure changes nothing."""
+    def prepare(self, scenario: Scenario) -> Prepared:
+        """Everything a world holds for `scenario`, computed and not yet in place: safe to run
+        in a worker thread (it reads only the scenario and the thread-safe id factory), so the
+        loop keeps serving while a large scenario's people are made. `load` puts it in place."""
         clock = Clock(scenario.clock.start)
         base = clock.now()
         pages = {page.id: self._page(page, base) for page in scenario.pages}
@@ -166,12 +189,16 @@ class World:
         rates = (
             RateLimits(scenario.rate_limits, pages) if scenario.rate_limits is not None else None
         )
-        self.scenario = scenario
-        self.clock = clock
-        self.pages = pages
-        self.grants = grants
-        self.faults = faults
-        self.rates = rates
+        return Prepared(scenario, clock, pages, grants, faults, rates)
+
+    def _commit(self, prepared: Prepared) -> None:
+        """Put a prepared state in place: assignments only, so a failure before changes nothing."""
+        self.scenario = prepared.scenario
+        self.clock = prepared.clock
+        self.pages = prepared.pages
+        self.grants = prepared.grants
+        self.faults = prepared.faults
+        self.rates = prepared.rates
         self.outbox = deque(maxlen=self.max_records)
         self.journal = deque(maxlen=self.max_records)
         self.inbox = deque(maxlen=self.max_records)
@@ -211,14 +238,16 @@ class World:
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to the scenario's initial state; relative times count from now again."""
-        self._build(self.scenario)
+    def reset(self, prepared: Prepared | None = None) -> None:
+        """Back to the scenario's initial state; relative times count from now again (or from
+        when `prepared`, made by `prepare(self.scenario)`, was)."""
+        self._commit(prepared or self.prepare(self.scenario))
         self.emit("reset", {})
 
-    def load(self, scenario: Scenario) -> None:
-        """Replace the scenario (already validated) and reset; on failure nothing changes."""
-        self._build(scenario)
+    def load(self, scenario: Scenario, prepared: Prepared | None = None) -> None:
+        """Replace the scenario (already validated) and reset; on failure nothing changes.
+        `prepared`: `prepare(scenario)`'s result, made off the loop."""
+        self._commit(prepared or self.prepare(scenario))
         self.emit("reset", {})
 
     def counters(self) -> dict[str, int]:

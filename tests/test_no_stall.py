@@ -160,6 +160,18 @@ def test_a_scenario_of_a_megabyte_is_taken_while_the_server_keeps_answering(
         with httpx.Client(base_url=server, timeout=HANG) as http:
             listing = http.get("/_emulator/namespaces/big/conversations").json()
         assert len(listing["pages"][0]["people"]) > 8000
+        # again on the namespace made (its world's new state made off the loop), then a reset
+        # (a large world is made again off the loop too)
+        for method, path, make_body in (
+            ("PUT", "/_emulator/namespaces/big", valid.make_body),
+            ("POST", "/_emulator/namespaces/big/reset", bytes),
+        ):
+            again = Worst(valid.id, method, path, valid.content_type, make_body)
+            response, _ = send_while_probing(server, again)
+            assert response.status_code == 200, response.text[:2000]
+        with httpx.Client(base_url=server, timeout=HANG) as http:
+            listing = http.get("/_emulator/namespaces/big/conversations").json()
+        assert len(listing["pages"][0]["people"]) > 8000
     finally:
         httpx.delete(f"{server}/_emulator/namespaces/big", timeout=HANG)
 

@@ -85,13 +85,12 @@ def json_model(raw: bytes, model: type[ModelT], what: str) -> ModelT:
         raise BodyError(f"invalid {what}", exc.lines(path_and_message)) from None
 
 
-def scenario_and_view(raw: bytes, as_json: bool) -> tuple[Scenario, bytes]:
-    """The scenario, and the JSON answer showing it, rendered here rather than on the loop
-    (a megabyte of scenario takes 50 ms to dump and encode) as JSONResponse renders it."""
-    loaded = scenario(raw, as_json)
+def view(loaded: Scenario) -> bytes:
+    """The JSON answer showing a scenario, rendered in the worker rather than on the loop (a
+    megabyte of scenario takes 50 ms to dump and encode) as JSONResponse renders it."""
     shown = loaded.model_dump(mode="json", exclude_unset=True)
     text = json.dumps(shown, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return loaded, text.encode("utf-8")
+    return text.encode("utf-8")
 
 
 def scenario(raw: bytes, as_json: bool) -> Scenario:

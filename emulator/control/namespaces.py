@@ -24,8 +24,11 @@ def namespace_routes(namespaces: Namespaces) -> list[Route | Mount]:
         name = request.path_params["name"]
         try:
             if request.method == "PUT":
-                scenario = await scenario_body(request)
-                namespace, made = namespaces.put(name, scenario)
+                namespaces.check_name(name)  # before the body is read
+                scenario, prepared = await scenario_body(
+                    request, lambda scenario: namespaces.prepare(name, scenario)
+                )
+                namespace, made = namespaces.put(name, scenario, prepared)
                 shown = {**namespace.describe(), **_tokens(namespaces, name)}
                 return JSONResponse(shown, 201 if made else 200)
             if request.method == "DELETE":

@@ -26,7 +26,7 @@ from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
-from emulator.state import SavedAttachment, World
+from emulator.state import SavedAttachment, World, scenario_size
 from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog
 from emulator.wire.body import read_limited
@@ -34,6 +34,7 @@ from emulator.wire.ids import is_numeric_id
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
 
 
 class ControlError(Exception):
@@ -101,23 +102,19 @@ async def json_model(request: Request, model: type[ModelT], what: str) -> ModelT
         raise _refused(exc) from None
 
 
-async def scenario_body(request: Request) -> Scenario:
-    """A scenario sent as the body (YAML, or JSON when the content type says so), validated
-    in a worker thread: the loop keeps serving while a large one is read."""
+async def scenario_body(request: Request, then: Callable[[Scenario], T]) -> tuple[Scenario, T]:
+    """A scenario sent as the body (YAML, or JSON when the content type says so), validated,
+    and `then(scenario)` (what a large one makes: the world's state, the answer), all in a
+    worker thread: the loop keeps serving while a large one is read."""
     raw = await read_body(request)
     as_json = "json" in request.headers.get("content-type", "")
-    try:
-        return await bodies.in_scenario_worker(lambda: bodies.scenario(raw, as_json))
-    except bodies.BodyError as exc:
-        raise _refused(exc) from None
 
+    def work() -> tuple[Scenario, T]:
+        loaded = bodies.scenario(raw, as_json)
+        return loaded, then(loaded)
 
-async def _scenario_and_view(request: Request) -> tuple[Scenario, bytes]:
-    """As scenario_body, with the PUT's answer (the scenario as JSON) rendered off the loop."""
-    raw = await read_body(request)
-    as_json = "json" in request.headers.get("content-type", "")
     try:
-        return await bodies.in_scenario_worker(lambda: bodies.scenario_and_view(raw, as_json))
+        return await bodies.in_scenario_worker(work)
     except bodies.BodyError as exc:
         raise _refused(exc) from None
 
@@ -215,7 +212,12 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         return Response(saved.data, headers=headers)
 
     async def reset(request: Request) -> dict[str, Any]:
-        world.reset()
+        scenario = world.scenario
+        if scenario_size(scenario) < limits.PREPARE_OFF_LOOP:
+            world.reset()  # small: made at once (a worker thread would cost more)
+        else:  # a large one's people are made in a worker; the reset happens on the loop
+            prepared = await bodies.in_worker(lambda: world.prepare(scenario))
+            world.reset(prepared if world.scenario is scenario else None)
         return {"status": "reset", "now": format_instant(world.clock.now())}
 
     async def clock(request: Request) -> dict[str, Any]:
@@ -279,8 +281,10 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
 
     async def scenario(request: Request) -> Any:
         if request.method == "PUT":
-            loaded, shown = await _scenario_and_view(request)
-            world.load(loaded)  # on the loop, at once: the view is of this very scenario
+            loaded, (prepared, shown) = await scenario_body(
+                request, lambda scenario: (world.prepare(scenario), bodies.view(scenario))
+            )
+            world.load(loaded, prepared)  # on the loop, at once: the view is of this very one
             return Response(shown, media_type="application/json")
         return world.scenario.model_dump(mode="json", exclude_unset=True)
 
