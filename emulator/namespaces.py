@@ -9,6 +9,7 @@ namespace has fall back to `default`. Each namespace also has its own Graph URL,
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +142,8 @@ class Namespaces:
         namespace = made if made is not None and made.world.scenario is scenario else None
         namespace = namespace or self._make(name, scenario)
         self.items[name] = namespace
+        if self.freeze_every:  # a server process: its world is long-lived (see World)
+            gc.freeze()
         self._index()
         if self.running:
             namespace.webhooks.start()

@@ -206,6 +206,8 @@ class World:
         self._request_seq = itertools.count(1)
         self._inbox_seq = itertools.count(1)
         self._order = itertools.count(1)
+        if self.freeze_every:  # a server process: the new world is long-lived (see records)
+            gc.freeze()
 
     def _page(self, spec: PageSpec, base: datetime) -> PageState:
         people = {

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator import __version__
+from emulator import __version__, collector
 from emulator.control import (
     bodies,  # the body parsing run off the event loop
     ui,  # a module too: the web UI's files and endpoints
@@ -26,7 +26,7 @@ from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
-from emulator.state import SavedAttachment, World, scenario_size
+from emulator.state import Prepared, SavedAttachment, World, scenario_size
 from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog
 from emulator.wire.body import read_limited
@@ -110,8 +110,9 @@ async def scenario_body(request: Request, then: Callable[[Scenario], T]) -> tupl
     as_json = "json" in request.headers.get("content-type", "")
 
     def work() -> tuple[Scenario, T]:
-        loaded = bodies.scenario(raw, as_json)
-        return loaded, then(loaded)
+        with collector.paused():  # what a large scenario makes would set off full collections
+            loaded = bodies.scenario(raw, as_json)
+            return loaded, then(loaded)
 
     try:
         return await bodies.in_scenario_worker(work)
@@ -216,7 +217,12 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         if scenario_size(scenario) < limits.PREPARE_OFF_LOOP:
             world.reset()  # small: made at once (a worker thread would cost more)
         else:  # a large one's people are made in a worker; the reset happens on the loop
-            prepared = await bodies.in_worker(lambda: world.prepare(scenario))
+
+            def prepare() -> Prepared:
+                with collector.paused():
+                    return world.prepare(scenario)
+
+            prepared = await bodies.in_worker(prepare)
             world.reset(prepared if world.scenario is scenario else None)
         return {"status": "reset", "now": format_instant(world.clock.now())}
 

@@ -8,13 +8,10 @@ synchronous: the control API runs it in a worker thread, so the event loop keeps
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from emulator.collector import paused as collector_paused
 from emulator.rules import limits
 from emulator.scenario.bounds import BoundError, check_document
 from emulator.scenario.model import Scenario, cross_checks
@@ -83,7 +80,7 @@ def load_default() -> Scenario:
 
 def load_text(text: str, label: str, *, as_json: bool = False) -> Scenario:
     """Parse YAML (or JSON) text and validate it as a scenario."""
-    with _collector_paused():
+    with collector_paused():
         document, root, values = _parse(text, label, as_json)
         try:
             scenario = validate(Scenario, document, values)
@@ -95,31 +92,6 @@ def load_text(text: str, label: str, *, as_json: bool = False) -> Scenario:
     if problems:
         raise ScenarioError(capped([f"{label}: {path}: {message}" for path, message in problems]))
     return scenario
-
-
-_pauses = 0  # load_text calls running (in several threads) with the collector paused
-_pauses_lock = threading.Lock()
-_collector_was_enabled = False
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a document is read. The hundreds of thousands of
-    objects a large one makes set off full collections, each holding the GIL (so the event
-    loop's thread too) for up to 130 ms; they are garbage by reference counting anyway."""
-    global _pauses, _collector_was_enabled
-    with _pauses_lock:
-        if _pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pauses_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collector_was_enabled:
-                gc.enable()
 
 
 def _parse(text: str, label: str, as_json: bool) -> tuple[Any, Any, int]:
