@@ -222,6 +222,12 @@ class GraphEndpoint:
         notes: list[str] = []
         if params is not None:
             shown = params.values  # ours alone by now: the outbox keeps only nested values
+            notes = params.notes
+            if error is not None and params.size > limits.JOURNAL_REFUSED_PARAMS_MAX:
+                # a refused call of absurd size is not kept whole (max_records of them would be
+                # gigabytes, and slow every full collection); its rule and path say what broke
+                shown = {}
+                notes = [*notes, f"parameters not kept: {params.size} bytes"]
             if params.token:
                 shown["access_token"] = mask_token(params.token)
             if params.files:
@@ -229,7 +235,6 @@ class GraphEndpoint:
                     {"name": f.name, "filename": f.filename, "size": len(f.data)}
                     for f in params.files
                 ]
-            notes = params.notes
         entry: dict[str, Any] = {
             "timestamp": call.get("at") or format_instant(world.clock.now()),
             "method": call["method"],

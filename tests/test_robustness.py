@@ -17,7 +17,12 @@ import httpx
 import pytest
 from conftest import IN_WINDOW, PAGE, graph_error, text_to
 
-from emulator.rules.limits import MAX_BODY_BYTES, MAX_PARAMS, SINGLE_QUOTED_MAX
+from emulator.rules.limits import (
+    JOURNAL_REFUSED_PARAMS_MAX,
+    MAX_BODY_BYTES,
+    MAX_PARAMS,
+    SINGLE_QUOTED_MAX,
+)
 
 SEND = "/v21.0/me/messages"
 TOKEN = {"access_token": "PAGE_TOKEN"}
@@ -341,6 +346,21 @@ def test_journal_records_rejection_with_rule_and_path_and_masks_tokens(http: htt
     everything = http.get("/_emulator/requests").text
     assert "PAGE_TOKEN" not in everything
     assert "AGENT_TOKEN" not in everything
+
+
+def test_journal_does_not_keep_a_huge_refused_call_whole(http: httpx.Client) -> None:
+    """A refused call of more than JOURNAL_REFUSED_PARAMS_MAX bytes keeps its rule and path,
+    not its parameters; a valid send of that size would keep them."""
+    huge = text_to(IN_WINDOW, message={"text": "x" * (JOURNAL_REFUSED_PARAMS_MAX + 1)})
+    small = text_to(IN_WINDOW, message={"text": "x" * 2001})
+    assert http.post(SEND, params=TOKEN, json=huge).status_code == 400
+    assert http.post(SEND, params=TOKEN, json=small).status_code == 400
+    kept, shown = http.get("/_emulator/requests").json()["data"][-2:]
+    assert kept["rule"] == shown["rule"] == "text_too_long"
+    assert kept["json_path"] == "message.text"
+    assert kept["params"] == {"access_token": "PAGE…"}
+    assert kept["notes"][-1].startswith("parameters not kept: ")
+    assert shown["params"]["message"] == small["message"]
 
 
 CONTROL = [

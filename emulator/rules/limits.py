@@ -218,3 +218,6 @@ MULTIPART_MAX_PARTS = 1000
 # A world made for a scenario with this many people, refs, activities and tokens is made in a
 # worker thread (a reset, a scenario or namespace PUT): 8,000 people take ~70 ms to make.
 PREPARE_OFF_LOOP = 1000
+# The journal keeps a refused call's parameters up to this size (query and body text): valid
+# sends are far smaller, and --max-records refused calls of a megabyte each would be gigabytes.
+JOURNAL_REFUSED_PARAMS_MAX = 64 * 1024

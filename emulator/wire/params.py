@@ -30,6 +30,7 @@ class GraphParams:
     token: str | None
     files: list[FilePart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    size: int = 0  # bytes of text parameters (query and body, not files)
 
 
 def collect(
@@ -88,7 +89,8 @@ def collect(
         if isinstance(candidate, str) and candidate:
             token = candidate
         values.update(source)
-    return GraphParams(values, token or _bearer(authorization), files, notes)
+    size = len(query) + (len(body) if form is None else sum(map(len, form.fields.values())))
+    return GraphParams(values, token or _bearer(authorization), files, notes, size)
 
 
 def decode_object(value: object) -> object:
