@@ -28,7 +28,8 @@ class Clock:
         return self._start if self._start is not None else datetime.now(UTC)
 
     def now(self) -> datetime:
-        return self._base() + self._offset
+        start = self._start  # _base(), inlined: every Graph call reads the clock
+        return (start if start is not None else datetime.now(UTC)) + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
         """Move forward; ValueError (and no change) if that leaves the supported range."""

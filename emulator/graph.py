@@ -36,7 +36,6 @@ from emulator.wire.params import GraphParams, collect
 from emulator.wire.paths import parse_path
 from emulator.wire.respond import (
     EXPLAIN_REQUEST_HEADER,
-    Head,
     failure,
     raw_reply,
     success,
@@ -106,7 +105,8 @@ class GraphEndpoint:
             status = unknown.spec.status
             body, head, shown = failure(unknown, version)
             self._journal(world, call, status, shown, unknown)
-            await _answer(send, status, head, body)
+            await send({"type": "http.response.start", "status": status, "headers": head})
+            await send({"type": "http.response.body", "body": body})
             return
         # per-call extras an edge asked for: response headers (rate-limit usage) and a delay
         # (an injected latency fault)
@@ -116,7 +116,8 @@ class GraphEndpoint:
         delay: float | None = call.get("delay")
         if delay:
             await asyncio.sleep(delay)
-        await _answer(send, status, head, body)
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        await send({"type": "http.response.body", "body": body})
 
     def _dispatch(
         self,
@@ -285,11 +286,6 @@ def _status(world: World, error: GraphError) -> int:
     if error.spec.code in (10, 200) and catalog.BY_KEY.get(error.spec.key) is error.spec:
         return world.scenario.behaviour.permission_error_status
     return error.spec.status
-
-
-async def _answer(send: Send, status: int, head: Head, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
 
 
 def mask_token(token: str) -> str:

@@ -35,11 +35,12 @@ def _messages(call: EdgeCall) -> dict[str, Any]:
         missing_messaging_type=behaviour.missing_messaging_type,
         quick_reply_title=behaviour.quick_reply_title,
         version=call.version,
-        has_file=any(part.name == limits.UPLOAD_FILE_PART for part in call.params.files),
+        has_file=bool(call.params.files)
+        and any(part.name == limits.UPLOAD_FILE_PART for part in call.params.files),
         instagram=call.page.instagram,
     )
     call.journal["recipient"] = request.recipient.value
-    if not request.is_sender_action:
+    if call.params.files and not request.is_sender_action:
         uploaded_file(call.params)  # upload-and-send: the filedata part must hold a file
     target = check_send(
         request,

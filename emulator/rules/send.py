@@ -116,11 +116,14 @@ def parse_recipient(value: Any) -> Recipient:
     """recipient: exactly one of id, user_ref, phone_number, comment_id, post_id."""
     if not isinstance(value, dict) or not value:  # undecodable strings count as empty
         raise catalog.RECIPIENT_EMPTY(path="recipient")
-    no_unknown_keys(value, RECIPIENT_KEYS, "recipient", "recipient")
-    present = [key for key in limits.RECIPIENT_IDENTIFIERS if key in value]
-    if len(present) != 1:
-        raise catalog.RECIPIENT_ONE_ID(path="recipient")
-    kind = present[0]
+    if len(value) == 1 and "id" in value:  # the usual {"id": PSID}
+        kind = "id"
+    else:
+        no_unknown_keys(value, RECIPIENT_KEYS, "recipient", "recipient")
+        present = [key for key in limits.RECIPIENT_IDENTIFIERS if key in value]
+        if len(present) != 1:
+            raise catalog.RECIPIENT_ONE_ID(path="recipient")
+        kind = present[0]
     raw = value[kind]
     if kind in ("id", "comment_id", "post_id"):
         text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
@@ -149,6 +152,9 @@ class _Content:
     is_reusable: bool = False
     attachment_ids: tuple[str, ...] = ()
     product_ids: tuple[str, ...] = ()
+
+
+_NO_CONTENT = _Content()  # a text message's: shared, never changed
 
 
 class ParsedMessage(NamedTuple):
@@ -182,7 +188,7 @@ def parse_message(
         raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
     if text is not None and len(text) > limits.TEXT_MAX:
         raise catalog.TEXT_TOO_LONG(path="message.text")
-    content = _Content()
+    content = _NO_CONTENT
     if attachment is not None:
         content = _attachment(attachment, version, has_file, instagram)
     if "metadata" in value:

@@ -14,13 +14,13 @@ import threading
 _random = random.Random(os.urandom(32))
 
 
-_NUMERIC_ID = re.compile(r"[0-9]{1,32}")
 _ACTIVITY_ID = re.compile(r"[0-9]{1,32}(_[0-9]{1,32})?")
 
 
 def is_numeric_id(text: str) -> bool:
-    """A Graph id: ASCII digits only (str.isdigit would take '²' or Arabic-Indic digits)."""
-    return _NUMERIC_ID.fullmatch(text) is not None
+    """A Graph id: 1 to 32 ASCII digits (str.isdigit alone would take '²' or Arabic-Indic
+    digits: isascii first)."""
+    return len(text) <= 32 and text.isascii() and text.isdigit()
 
 
 def is_activity_id(text: str) -> bool:
@@ -52,10 +52,13 @@ class IdFactory:
             self._counter = itertools.count(max(number, next(self._counter)))
 
     def message_id(self) -> str:
-        """`m_` + 86 base64url characters, as current Send API message ids (512 pseudo-random bits:
-        a collision is not a practical possibility)."""
-        raw = binascii.b2a_base64(_random.randbytes(64), newline=False)[:86]
-        return "m_" + raw.replace(b"+", b"-").replace(b"/", b"_").decode("ascii")
+        """`m_` + 86 base64url characters, as current Send API message ids (over 512
+        pseudo-random bits: a collision is not a practical possibility)."""
+        try:
+            return _message_ids.pop()
+        except IndexError:
+            _message_ids.extend(_draw_message_ids())
+            return _message_ids.pop()
 
     def numeric_id(self, digits: int = 16) -> str:
         """A decimal id (attachment ids, synthetic PSIDs): never starts with 0."""
@@ -66,8 +69,38 @@ class IdFactory:
 
 def trace_ids() -> tuple[str, str, str]:
     """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars,
-    base64 of 64 random bytes as the real header is), from one random draw."""
-    raw = binascii.b2a_base64(_random.randbytes(99), newline=False).decode("ascii")
-    fbtrace = "A" + raw[:22].replace("+", "-").replace("/", "_")
-    trace = raw[22:33].replace("+", "-").replace("/", "_")
-    return fbtrace, trace, raw[44:132]
+    base64 of 64 random bytes as the real header is)."""
+    try:
+        return _trace_ids.pop()
+    except IndexError:
+        _trace_ids.extend(_draw_trace_ids())
+        return _trace_ids.pop()
+
+
+# Ids are drawn and encoded a batch at a time (one random draw and one base64 pass for many),
+# and taken one by one: list.pop is atomic, so threads sharing the pool never share an id.
+BATCH = 256
+_MESSAGE_ID_BYTES = 66  # 88 base64 characters, no padding: batches split evenly
+_TRACE_BYTES = 99  # 132 base64 characters: fbtrace (22), trace (11), unused (11), debug (88)
+_message_ids: list[str] = []
+_trace_ids: list[tuple[str, str, str]] = []
+
+
+def _draw_message_ids() -> list[str]:
+    raw = binascii.b2a_base64(_random.randbytes(_MESSAGE_ID_BYTES * BATCH), newline=False)
+    text = raw.replace(b"+", b"-").replace(b"/", b"_").decode("ascii")
+    return ["m_" + text[start : start + 86] for start in range(0, len(text), 88)]
+
+
+def _draw_trace_ids() -> list[tuple[str, str, str]]:
+    raw = binascii.b2a_base64(_random.randbytes(_TRACE_BYTES * BATCH), newline=False)
+    text = raw.decode("ascii")
+    safe = text.replace("+", "-").replace("/", "_")
+    return [
+        (
+            "A" + safe[start : start + 22],
+            safe[start + 22 : start + 33],
+            text[start + 44 : start + 132],
+        )
+        for start in range(0, len(text), 132)
+    ]

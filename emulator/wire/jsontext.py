@@ -36,37 +36,36 @@ def _finite(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
 
 
-class Shape:
-    """What one walk over a decoded document found: JSON nulls anywhere, and nesting deeper
-    than the limit it was given (containers below the root count from 1)."""
+class TooDeepError(ValueError):
+    """A document that decodes, but nests deeper than the limit it was read with; `root` is
+    the type of its outermost value (dict or list)."""
 
-    __slots__ = ("has_nulls", "too_deep")
-
-    def __init__(self, has_nulls: bool, too_deep: bool) -> None:
-        self.has_nulls = has_nulls
-        self.too_deep = too_deep
+    def __init__(self, message: str, root: type) -> None:
+        super().__init__(message)
+        self.root = root
 
 
 def loads(data: str | bytes) -> Any:
     """Strict JSON (see the module docstring); ValueError for anything else, RecursionError
     (absurd nesting) included."""
-    return loads_shaped(data, 0)[0]
+    return loads_checked(data, 0)[0]
 
 
-def loads_shaped(data: str | bytes, max_depth: int) -> tuple[Any, Shape]:
-    """Decode strictly and walk the result once: its nulls and whether it nests deeper than
-    `max_depth` (0: no limit) come back with it, so callers need no second walk."""
+def loads_checked(data: str | bytes, max_depth: int) -> tuple[Any, bool]:
+    """Decode strictly and walk the result once: whether it holds JSON nulls comes back with
+    it, so callers need no second walk; TooDeepError if it nests deeper than `max_depth` (0: no
+    limit; containers below the root count from 1)."""
     try:
         value = from_json(data, allow_inf_nan=False)
     except ValueError:
         return _slow(data, max_depth)
-    shape = _walk(value, max_depth)
-    if shape is None:  # an overflowing number read as infinity: json words the refusal
+    nulls = _walk(value, max_depth)
+    if nulls is None:  # an overflowing number read as infinity: json words the refusal
         return _slow(data, max_depth)
-    return value, shape
+    return value, nulls
 
 
-def _slow(data: str | bytes, max_depth: int) -> tuple[Any, Shape]:
+def _slow(data: str | bytes, max_depth: int) -> tuple[Any, bool]:
     """The standard library's reading (and its error messages), strict about UTF-8."""
     if isinstance(data, bytes):
         # as json.loads(bytes) decodes (a byte-order mark, UTF-16/32), but strictly: raw
@@ -78,35 +77,33 @@ def _slow(data: str | bytes, max_depth: int) -> tuple[Any, Shape]:
         raise ValueError("JSON nested too deeply") from None
     if "\\u" in data:  # a lone surrogate can only come from an escape
         check_text(value)
-    shape = _walk(value, max_depth)
-    assert shape is not None  # the decoder refuses non-finite numbers itself
-    return value, shape
+    nulls = _walk(value, max_depth)
+    assert nulls is not None  # the decoder refuses non-finite numbers itself
+    return value, nulls
 
 
-def _walk(value: Any, max_depth: int) -> Shape | None:
-    """One pass over the containers: nulls, depth beyond `max_depth`, and None if a float is
-    infinite. Iterative, so nesting cannot exhaust the stack."""
-    has_nulls = False
-    too_deep = False
-    stack: list[tuple[Any, int]] = [(value, 0)]
+def _walk(value: Any, max_depth: int) -> bool | None:
+    """One pass over the containers: whether there are nulls; TooDeepError beyond `max_depth`;
+    None if a float is infinite. Iterative, so nesting cannot exhaust the stack."""
+    if type(value) is not dict and type(value) is not list:
+        return value is None
+    nulls = False
+    stack: list[tuple[Any, int]] = [(value, 1)]
     pop = stack.pop
     push = stack.append
     while stack:
         node, depth = pop()
-        if max_depth and depth > max_depth:
-            too_deep = True
-            break
-        for child in node.values() if type(node) is dict else node if type(node) is list else ():
+        for child in node.values() if type(node) is dict else node:
             kind = type(child)
             if kind is dict or kind is list:
+                if max_depth and depth > max_depth:
+                    raise TooDeepError(f"nested more than {max_depth} levels deep", type(value))
                 push((child, depth + 1))
             elif child is None:
-                has_nulls = True
+                nulls = True
             elif kind is float and child in _INFINITIES:
                 return None
-    if value is None:
-        has_nulls = True
-    return Shape(has_nulls, too_deep)
+    return nulls
 
 
 def check_text(value: Any) -> None:

@@ -17,7 +17,7 @@ from emulator.wire import catalog, jsontext
 from emulator.wire.multipart import FilePart, MultipartForm, parse_multipart
 
 # Parameters whose value is an object; given as a string they are decoded.
-OBJECT_PARAMS = frozenset({"recipient", "message", "payload", "reply_to"})
+OBJECT_PARAMS = ("recipient", "message", "payload", "reply_to")
 TOKEN_PARAM = "access_token"
 
 
@@ -56,7 +56,7 @@ def collect(
     from_body: dict[str, object] = {}
     body_nulls = False  # JSON nulls in a JSON body (other bodies carry only strings)
     if body or form is not None:
-        media_type = content_type.split(";", 1)[0].strip().lower()
+        media_type = _media_type(content_type)
         try:
             if media_type == "application/json":
                 from_body, body_nulls = _parse_json_object(body)
@@ -74,12 +74,12 @@ def collect(
         except ValueError as exc:
             notes.append(f"body ignored: {exc}")
     token = None
-    values: dict[str, object] = {}
+    values: dict[str, object] | None = None
     for source, nulls in ((from_query, False), (from_body, body_nulls)):
         if not source:
             continue
-        for name in OBJECT_PARAMS.intersection(source):
-            value = source[name]
+        for name in OBJECT_PARAMS:
+            value = source.get(name)
             if type(value) is str:
                 source[name], decoded_nulls = _decode_object(value)
                 nulls = nulls or decoded_nulls
@@ -88,9 +88,27 @@ def collect(
         candidate = source.pop(TOKEN_PARAM, None)
         if isinstance(candidate, str) and candidate:
             token = candidate
-        values.update(source)
+        if not values:
+            values = source  # ours: the query's or the body's own mapping, not copied
+        else:
+            values.update(source)
     size = len(query) + (len(body) if form is None else sum(map(len, form.fields.values())))
-    return GraphParams(values, token or _bearer(authorization), files, notes, size)
+    return GraphParams(
+        {} if values is None else values, token or _bearer(authorization), files, notes, size
+    )
+
+
+# Content-Type header -> media type: clients send the same few, so each is split once.
+_MEDIA_TYPES: dict[str, str] = {}
+
+
+def _media_type(content_type: str) -> str:
+    media_type = _MEDIA_TYPES.get(content_type)
+    if media_type is None:
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if len(_MEDIA_TYPES) < 64:
+            _MEDIA_TYPES[content_type] = media_type
+    return media_type
 
 
 def decode_object(value: object) -> object:
@@ -124,29 +142,28 @@ def _decode_object(value: str) -> tuple[object, bool]:
 def _loads(text: str) -> tuple[object, bool]:
     """Decode an object parameter; absurd nesting is refused rather than ignored."""
     try:
-        value, shape = jsontext.loads_shaped(text, limits.MAX_NESTING - 1)
-    except ValueError as exc:
+        return jsontext.loads_checked(text, limits.MAX_NESTING - 1)
+    except ValueError as exc:  # TooDeepError, or deeper than the decoder goes
         if "nested" in str(exc):
             raise catalog.MALFORMED_BODY() from None
         raise
-    if shape.too_deep:
-        raise catalog.MALFORMED_BODY()
-    return value, shape.has_nulls
 
 
 def _parse_json_object(body: bytes) -> tuple[dict[str, object], bool]:
     """The JSON body's object, and whether it holds JSON nulls."""
     try:
-        document, shape = jsontext.loads_shaped(body, limits.MAX_NESTING)
+        document, nulls = jsontext.loads_checked(body, limits.MAX_NESTING)
+    except jsontext.TooDeepError as exc:
+        if exc.root is not dict:  # not an object, however deep: ignored as any other
+            raise ValueError(f"JSON body is a {exc.root.__name__}, not an object") from None
+        raise catalog.MALFORMED_BODY() from None
     except UnicodeDecodeError:
         raise ValueError("JSON body is not UTF-8") from None
     except ValueError as exc:
         raise ValueError(f"malformed JSON ({exc})") from None
     if not isinstance(document, dict):
         raise ValueError(f"JSON body is a {type(document).__name__}, not an object")
-    if shape.too_deep:
-        raise catalog.MALFORMED_BODY()
-    return document, shape.has_nulls
+    return document, nulls
 
 
 def _parse_pairs(raw: bytes, where: str = "body") -> list[tuple[str, str]]:

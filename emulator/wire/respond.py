@@ -68,12 +68,23 @@ def success(payload: Any, version: str) -> tuple[bytes, Head]:
     body = graph_json(payload)
     return body, [
         *_SUCCESS_RAW,
-        (b"content-length", str(len(body)).encode("latin-1")),
-        (b"facebook-api-version", version.encode("latin-1")),
-        (b"x-fb-request-id", fbtrace.encode("latin-1")),
-        (b"x-fb-trace-id", trace.encode("latin-1")),
-        (b"x-fb-debug", debug.encode("latin-1")),
+        (b"content-length", b"%d" % len(body)),
+        (b"facebook-api-version", _version_bytes(version)),
+        (b"x-fb-request-id", fbtrace.encode("ascii")),
+        (b"x-fb-trace-id", trace.encode("ascii")),
+        (b"x-fb-debug", debug.encode("ascii")),
     ]
+
+
+_VERSIONS: dict[str, bytes] = {}
+
+
+def _version_bytes(version: str) -> bytes:
+    """A served version's header value (versions are a fixed set: encoded once each)."""
+    encoded = _VERSIONS.get(version)
+    if encoded is None:
+        encoded = _VERSIONS[version] = version.encode("latin-1")
+    return encoded
 
 
 def error_body(error: GraphError, fbtrace_id: str) -> dict[str, Any]:
