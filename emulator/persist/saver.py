@@ -29,6 +29,17 @@ _Mark = tuple[dict[str, int], dict[str, weakref.ref[deque[dict[str, Any]]]], int
 _Pages = tuple[int, dict[str, PageState], tuple[str, dict[str, bytes]] | dict[str, Any]]
 
 
+def changes_pages(send: dict[str, Any]) -> bool:
+    """Whether an accepted send (an outbox entry) changed a page: it saved its attachment
+    (`is_reusable`) or used up a comment's or post's one private reply. Nothing else a send
+    does is kept in the pages: people change by their own actions and the control API."""
+    recipient = send.get("recipient")
+    replied = isinstance(recipient, dict) and not recipient.keys().isdisjoint(
+        ("comment_id", "post_id")
+    )
+    return replied or bool(send.get("attachment_id"))
+
+
 class Persistence:
     """Keeps one world (one namespace) saved: at `stop()`, and every `interval` seconds while
     something changed. A save costs what changed since the last one: the outbox, journal and
@@ -71,6 +82,7 @@ class Persistence:
         self._written: dict[str, int] | None = None
         self._written_of: dict[str, weakref.ref[deque[dict[str, Any]]]] = {}
         self._resets = 0
+        self._quiet_send = False  # the last event was a send that changed no page
         world.listeners.append(self._on_event)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -103,17 +115,26 @@ class Persistence:
         return result
 
     def _on_event(self, event: str, payload: dict[str, Any]) -> None:
+        """Note what changed. The pages are encoded again only after an event that may have
+        changed them: with thousands of people, taking them costs tens of milliseconds on the
+        loop, so the sends of a load (which change no page) must not make every save do it."""
         if event == "webhook":  # deliveries are not kept: nothing to save
             return
         self._dirty = True
+        quiet_send, self._quiet_send = self._quiet_send, False
         if event == "clock":  # the clock is saved at every save; the pages keep instants
+            return
+        if event == "send" and not changes_pages(payload):
+            self._quiet_send = True  # its call's journal entry comes next, and changes none
             return
         if event == "request" and (
             payload.get("method") == "GET"
             or (payload.get("outcome") == "rejected" and payload.get("rule") != "unknown_error")
+            or (quiet_send and payload.get("outcome") == "accepted")
+            or isinstance(payload.get("response"), list)  # a batch: its entries told their own
         ):
-            return  # a journal entry only: reads and refusals change no page
-        self._page_changes += 1  # a send, a person's action, an upload, a profile change...
+            return  # a journal entry only: reads, refusals and plain sends change no page
+        self._page_changes += 1  # a person's action, an upload, a profile change...
         if event == "reset":  # new outbox and journal, numbered from 1 again
             self._resets += 1
             self._written = None
