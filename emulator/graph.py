@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator import logline
 from emulator.edges import EDGES, EdgeCall
 from emulator.edges.profile import user_profile
+from emulator.entries import request_entry
 from emulator.policy.auth import (
     authenticate,
     check_appsecret_proof,
@@ -29,7 +30,7 @@ from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.wire import catalog
 from emulator.wire.batch import entry_answer, parse_batch
-from emulator.wire.body import Disconnected, read_body
+from emulator.wire.body import Disconnected, read_rest
 from emulator.wire.errors import GraphError, RawReply
 from emulator.wire.multipart import MultipartForm, read_multipart
 from emulator.wire.params import GraphParams, collect
@@ -236,47 +237,48 @@ class GraphEndpoint:
                     {"name": f.name, "filename": f.filename, "size": len(f.data)}
                     for f in params.files
                 ]
-        entry: dict[str, Any] = {
-            "timestamp": call.get("at") or format_instant(world.clock.now()),
-            "method": call["method"],
-            "path": call["path"],
-            "page_id": call.get("page_id"),
-            "recipient": call.get("recipient"),
-            "params": shown,
-            "status": status,
-            "outcome": "accepted" if error is None and raw_key is None else "rejected",
-            "response": body,
-            "rule": error.spec.key if error else raw_key,
-            "json_path": error.path if error else None,
-            "notes": notes,
-            "in_batch": call.get("batch", False),
-            "duration_ms": round((time.perf_counter() - call["started"]) * 1000, 3),
-        }
+        entry = request_entry(
+            call.get("at") or format_instant(world.clock.now()),
+            call["method"],
+            call["path"],
+            call.get("page_id"),
+            call.get("recipient"),
+            shown,
+            status,
+            "accepted" if error is None and raw_key is None else "rejected",
+            body,
+            error.spec.key if error else raw_key,
+            error.path if error else None,
+            notes,
+            call.get("batch", False),
+            round((time.perf_counter() - call["started"]) * 1000, 3),
+        )
         if "fault" in call:  # an injected fault decided (or delayed) this answer
             entry["fault"] = call["fault"]
         world.record_request(entry)
-        if raw_key is not None:
-            outcome = f"failed {raw_key}"
-        elif error is None:
-            if isinstance(body, dict):
-                shown_id = (
-                    body.get("message_id") or body.get("attachment_id") or body.get("recipient_id")
-                )
-                outcome = f"sent {shown_id}" if shown_id else "sent"
-            else:
-                outcome = f"batch of {len(body)}"
-        else:
-            spec = error.spec
-            code = f"#{spec.code}/{spec.subcode}" if spec.subcode else f"#{spec.code}"
-            outcome = f"rejected {code} {spec.key}"
         logline.request_line(
             call["method"],
             call["path"],
             call.get("page_id"),
             call.get("recipient"),
             status,
-            outcome,
+            _outcome,
+            (body, error, raw_key),
         )
+
+
+def _outcome(body: Any, error: GraphError | None, raw_key: str | None) -> str:
+    """How a call ended, for its log line (worded on the log writer's thread)."""
+    if raw_key is not None:
+        return f"failed {raw_key}"
+    if error is None:
+        if isinstance(body, dict):
+            shown = body.get("message_id") or body.get("attachment_id") or body.get("recipient_id")
+            return f"sent {shown}" if shown else "sent"
+        return f"batch of {len(body)}"
+    spec = error.spec
+    code = f"#{spec.code}/{spec.subcode}" if spec.subcode else f"#{spec.code}"
+    return f"rejected {code} {spec.key}"
 
 
 def _status(world: World, error: GraphError) -> int:
@@ -326,12 +328,22 @@ async def _read_params(scope: Scope, receive: Receive, headers: _Headers) -> Gra
     body = b""
     if multipart and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
         form = await read_multipart(_chunks(receive), content_type, headers.content_length)
-    else:
+    else:  # the usual body comes in one message: read here, without a call more
         limit = limits.MAX_MULTIPART_BYTES if multipart else limits.MAX_BODY_BYTES
-        read = await read_body(receive, headers.content_length, limit)
-        if read is None:
+        declared = headers.content_length
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
-        body = read
+        message = await receive()
+        if message["type"] != "http.request":
+            raise Disconnected()
+        body = message.get("body", b"")
+        if message.get("more_body", False):
+            read = await read_rest(receive, body, limit)
+            if read is None:
+                raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
+            body = read
+        elif len(body) > limit:
+            raise catalog.BODY_TOO_LARGE(path="body", limit=limit)
     return collect(scope["query_string"], content_type, body, headers.authorization, form)
 
 

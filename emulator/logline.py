@@ -16,34 +16,46 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 FLUSH_SECONDS = 0.005  # how long lines gather before one write
 LOGGER = "emulator.graph"
 
-# A request line as queued: (time, method, path, page, recipient, status, outcome)
-RequestLine = tuple[float, str, str, str | None, str | None, int, str]
+# How a call ended, worded when its line is written: a function and its arguments.
+Outcome = Callable[..., str]
+# A request line as queued: (time, method, path, page, recipient, status, outcome, arguments)
+RequestLine = tuple[float, str, str, str | None, str | None, int, Outcome, tuple[Any, ...]]
 
 _writer: LogWriter | None = None
 _log = logging.getLogger(LOGGER)
 
 
 def request_line(
-    method: str, path: str, page: str | None, recipient: str | None, status: int, outcome: str
+    method: str,
+    path: str,
+    page: str | None,
+    recipient: str | None,
+    status: int,
+    outcome: Outcome,
+    arguments: tuple[Any, ...],
 ) -> None:
-    """Log `METHOD PATH page=… recipient=… -> STATUS OUTCOME` at INFO, if enabled; the line is
-    formatted later, on the writer's thread."""
+    """Log `METHOD PATH page=… recipient=… -> STATUS OUTCOME` at INFO, if enabled, where
+    OUTCOME is `outcome(*arguments)`: the line is worded later, on the writer's thread (what
+    it shows must not change meanwhile)."""
     writer = _writer
     if writer is not None:
         if writer.requests_enabled:
-            writer.queue.append((time.time(), method, path, page, recipient, status, outcome))
+            line = (time.time(), method, path, page, recipient, status, outcome, arguments)
+            writer.queue.append(line)
             if not writer.pending:
                 writer.wake()
         return
     if _log.isEnabledFor(logging.INFO):
-        _log.info("%s", format_request(method, path, page, recipient, status, outcome))
+        shown = outcome(*arguments)
+        _log.info("%s", format_request(method, path, page, recipient, status, shown))
 
 
 def format_request(
@@ -117,7 +129,10 @@ class LogWriter:
             while queue:
                 item = queue.popleft()
                 if type(item) is tuple:
-                    lines.append(self._request(item))
+                    try:
+                        lines.append(self._request(item))
+                    except Exception:  # a bug wording one line must not end the log
+                        lines.append(f"(a request line could not be written: {item[1:6]!r})")
                 else:
                     assert isinstance(item, logging.LogRecord)
                     lines.append(self._formatter.format(item))
@@ -129,12 +144,12 @@ class LogWriter:
                     pass
 
     def _request(self, item: RequestLine) -> str:
-        at, method, path, page, recipient, status, outcome = item
+        at, method, path, page, recipient, status, outcome, arguments = item
         second = int(at)
         if second != self._second:
             self._second = second
             self._stamp = time.strftime(DATE_FORMAT, time.localtime(second))
-        line = format_request(method, path, page, recipient, status, outcome)
+        line = format_request(method, path, page, recipient, status, outcome(*arguments))
         return f"{self._stamp} INFO {line}"
 
     def close(self) -> None:

@@ -12,6 +12,12 @@ import pytest
 
 from emulator import logline
 
+
+def said(text: str) -> tuple[logline.Outcome, tuple[str]]:
+    """An outcome worded as `text` (request_line's last two arguments)."""
+    return str, (text,)
+
+
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (INFO|WARNING) ")
 
 
@@ -39,9 +45,9 @@ def written(writer: logline.LogWriter) -> list[str]:
 
 def test_request_lines_and_records_keep_their_order(writer: logline.LogWriter) -> None:
     logger = logging.getLogger("emulator.test-logline")
-    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, *said("sent m_1"))
     logger.warning("webhook %s failed", "delivery")
-    logline.request_line("GET", "/v21.0/me", None, None, 400, "rejected #190 token_invalid")
+    logline.request_line("GET", "/v21.0/me", None, None, 400, *said("rejected #190 token_invalid"))
     lines = written(writer)
     assert len(lines) == 3
     assert all(LINE.match(line) for line in lines)
@@ -53,7 +59,7 @@ def test_request_lines_and_records_keep_their_order(writer: logline.LogWriter) -
 
 
 def test_user_text_stays_on_one_bounded_line(writer: logline.LogWriter) -> None:
-    logline.request_line("POST", "/v21.0/" + "x" * 300, "1", "a\nb", 400, "rejected")
+    logline.request_line("POST", "/v21.0/" + "x" * 300, "1", "a\nb", 400, *said("rejected"))
     (line,) = written(writer)
     assert "recipient=a\\nb " in line
     assert "x" * 190 + "..." in line
@@ -62,14 +68,14 @@ def test_user_text_stays_on_one_bounded_line(writer: logline.LogWriter) -> None:
 
 def test_lines_held_at_start_up_are_written_or_discarded(writer: logline.LogWriter) -> None:
     writer.hold()
-    logline.request_line("POST", "/kept", None, None, 200, "sent")
+    logline.request_line("POST", "/kept", None, None, 200, *said("sent"))
     writer.drain()  # held: nothing written yet
     stream = writer.stream
     assert isinstance(stream, io.StringIO)
     assert stream.getvalue() == ""
     writer.release()
     writer.hold()
-    logline.request_line("POST", "/dropped", None, None, 200, "sent")
+    logline.request_line("POST", "/dropped", None, None, 200, *said("sent"))
     writer.discard()
     lines = written(writer)
     assert [line.split(" ")[3] for line in lines] == ["/kept"]
@@ -77,14 +83,14 @@ def test_lines_held_at_start_up_are_written_or_discarded(writer: logline.LogWrit
 
 def test_closing_writes_what_is_held(writer: logline.LogWriter) -> None:
     writer.hold()
-    logline.request_line("POST", "/last", None, None, 200, "sent")
+    logline.request_line("POST", "/last", None, None, 200, *said("sent"))
     assert [line.split(" ")[3] for line in written(writer)] == ["/last"]
 
 
 def test_request_lines_follow_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet = logline.LogWriter(io.StringIO(), logging.WARNING)
     monkeypatch.setattr(logline, "_writer", quiet)
-    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, *said("sent m_1"))
     assert written(quiet) == []
 
 
@@ -93,5 +99,16 @@ def test_without_a_writer_request_lines_go_through_logging(
 ) -> None:
     monkeypatch.setattr(logline, "_writer", None)
     caplog.set_level(logging.INFO, logger=logline.LOGGER)
-    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, "sent m_1")
+    logline.request_line("POST", "/v21.0/me/messages", "1", "2", 200, *said("sent m_1"))
     assert caplog.messages == ["POST /v21.0/me/messages page=1 recipient=2 -> 200 sent m_1"]
+
+
+def test_a_line_that_cannot_be_worded_does_not_end_the_log(writer: logline.LogWriter) -> None:
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    logline.request_line("POST", "/a", None, None, 200, broken, ())
+    logline.request_line("POST", "/b", None, None, 200, *said("sent"))
+    first, second = written(writer)
+    assert "could not be written" in first
+    assert second.endswith(" INFO POST /b page=- recipient=- -> 200 sent")

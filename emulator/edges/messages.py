@@ -6,6 +6,7 @@ from typing import Any
 
 from emulator.edges.attachments import save_attachment, uploaded_file
 from emulator.edges.base import EdgeCall
+from emulator.entries import sent_entry
 from emulator.policy.window import Target, check_send
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
@@ -96,22 +97,22 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
     world.record_send(
-        {
-            "message_id": message_id,
-            "page_id": call.page.id,
-            "recipient": request.recipient.as_sent,
-            "recipient_id": target.recipient_id,
-            "messaging_type": request.messaging_type,
-            "tag": request.tag,
-            "notification_type": request.notification_type,
-            "message": request.message,
-            "sender_action": request.sender_action,
-            "payload": request.payload,
-            "persona_id": request.persona_id,
-            "reply_to": request.reply_to,
-            "attachment_id": attachment_id,
-            "api_version": call.version,
-            "timestamp": call.now_iso,
-        }
+        sent_entry(
+            message_id,
+            call.page.id,
+            request.recipient.as_sent,
+            target.recipient_id,
+            request.messaging_type,
+            request.tag,
+            request.notification_type,
+            request.message,
+            request.sender_action,
+            request.payload,
+            request.persona_id,
+            request.reply_to,
+            attachment_id,
+            call.version,
+            call.now_iso,
+        )
     )
     return payload

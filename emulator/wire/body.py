@@ -11,19 +11,13 @@ class Disconnected(Exception):  # noqa: N818 (an event, not an error)
     """The client went away before its request's body was in."""
 
 
-async def read_body(receive: Receive, declared: str, limit: int) -> bytes | None:
-    """The whole body straight from ASGI, or None as soon as it is known to exceed `limit`
-    (from the declared Content-Length, or while a chunked body arrives)."""
-    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
+async def read_rest(receive: Receive, first: bytes, limit: int) -> bytes | None:
+    """The rest of a body straight from ASGI after its `first` chunk, joined to it, or None as
+    soon as the whole is known to exceed `limit` (a chunked body)."""
+    chunks = [first]
+    size = len(first)
+    if size > limit:
         return None
-    message = await receive()
-    if message["type"] != "http.request":
-        raise Disconnected()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):  # the usual case: one message
-        return body if len(body) <= limit else None
-    chunks = [body]
-    size = len(body)
     while True:
         message = await receive()
         if message["type"] != "http.request":

@@ -67,9 +67,14 @@ class IdFactory:
         return "1" + head.rjust(digits - len(serial) - 1, "0") + serial
 
 
-def trace_ids() -> tuple[str, str, str]:
-    """(fbtrace_id: 23 chars starting A, x-fb-trace-id: 11 chars, X-FB-Debug: 88 chars,
-    base64 of 64 random bytes as the real header is)."""
+# A response's trace ids: the body's fbtrace_id, and the three headers carrying them
+# (x-fb-request-id: the fbtrace_id, 23 chars starting A; x-fb-trace-id: 11 chars; x-fb-debug:
+# 88 chars, base64 as the real header is), ready to send.
+Trace = tuple[str, tuple[tuple[bytes, bytes], ...]]
+
+
+def trace_ids() -> Trace:
+    """A response's trace ids, never given before."""
     try:
         return _trace_ids.pop()
     except IndexError:
@@ -83,7 +88,7 @@ BATCH = 256
 _MESSAGE_ID_BYTES = 66  # 88 base64 characters, no padding: batches split evenly
 _TRACE_BYTES = 99  # 132 base64 characters: fbtrace (22), trace (11), unused (11), debug (88)
 _message_ids: list[str] = []
-_trace_ids: list[tuple[str, str, str]] = []
+_trace_ids: list[Trace] = []
 
 
 def _draw_message_ids() -> list[str]:
@@ -92,15 +97,16 @@ def _draw_message_ids() -> list[str]:
     return ["m_" + text[start : start + 86] for start in range(0, len(text), 88)]
 
 
-def _draw_trace_ids() -> list[tuple[str, str, str]]:
+def _draw_trace_ids() -> list[Trace]:
     raw = binascii.b2a_base64(_random.randbytes(_TRACE_BYTES * BATCH), newline=False)
-    text = raw.decode("ascii")
-    safe = text.replace("+", "-").replace("/", "_")
-    return [
-        (
-            "A" + safe[start : start + 22],
-            safe[start + 22 : start + 33],
-            text[start + 44 : start + 132],
+    safe = raw.replace(b"+", b"-").replace(b"/", b"_")
+    drawn: list[Trace] = []
+    for at in range(0, len(raw), 132):
+        fbtrace = b"A" + safe[at : at + 22]
+        headers = (
+            (b"x-fb-request-id", fbtrace),
+            (b"x-fb-trace-id", safe[at + 22 : at + 33]),
+            (b"x-fb-debug", raw[at + 44 : at + 132]),
         )
-        for start in range(0, len(text), 132)
-    ]
+        drawn.append((fbtrace.decode("ascii"), headers))
+    return drawn

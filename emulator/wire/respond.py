@@ -63,28 +63,26 @@ _ERROR_RAW = _encoded(_ERROR)
 
 
 def success(payload: Any, version: str) -> tuple[bytes, Head]:
-    """A 200's body and the real API's notable headers (the constant ones encoded once)."""
-    fbtrace, trace, debug = trace_ids()
+    """A 200's body and the real API's notable headers (everything but the length made
+    before: the constant ones once, the version's once per version, the trace ids in batches)."""
     body = graph_json(payload)
     return body, [
         *_SUCCESS_RAW,
         (b"content-length", b"%d" % len(body)),
-        (b"facebook-api-version", _version_bytes(version)),
-        (b"x-fb-request-id", fbtrace.encode("ascii")),
-        (b"x-fb-trace-id", trace.encode("ascii")),
-        (b"x-fb-debug", debug.encode("ascii")),
+        _version_header(version),
+        *trace_ids()[1],
     ]
 
 
-_VERSIONS: dict[str, bytes] = {}
+_VERSIONS: dict[str, tuple[bytes, bytes]] = {}
 
 
-def _version_bytes(version: str) -> bytes:
-    """A served version's header value (versions are a fixed set: encoded once each)."""
-    encoded = _VERSIONS.get(version)
-    if encoded is None:
-        encoded = _VERSIONS[version] = version.encode("latin-1")
-    return encoded
+def _version_header(version: str) -> tuple[bytes, bytes]:
+    """A served version's header (versions are a fixed set: each made once)."""
+    header = _VERSIONS.get(version)
+    if header is None:
+        header = _VERSIONS[version] = (b"facebook-api-version", version.encode("latin-1"))
+    return header
 
 
 def error_body(error: GraphError, fbtrace_id: str) -> dict[str, Any]:
@@ -108,15 +106,9 @@ def failure(
     error: GraphError, version: str, explain: bool = False
 ) -> tuple[bytes, Head, dict[str, Any]]:
     """The error response's body and headers, and the body as an object for the journal."""
-    fbtrace, trace, debug = trace_ids()
+    fbtrace, trace_headers = trace_ids()
     shown = error_body(error, fbtrace)
-    head = [
-        *_ERROR_RAW,
-        (b"facebook-api-version", version.encode("latin-1")),
-        (b"x-fb-request-id", fbtrace.encode("latin-1")),
-        (b"x-fb-trace-id", trace.encode("latin-1")),
-        (b"x-fb-debug", debug.encode("latin-1")),
-    ]
+    head = [*_ERROR_RAW, _version_header(version), *trace_headers]
     if error.spec.type == "OAuthException":
         head.append((b"www-authenticate", www_authenticate(error).encode("latin-1")))
     if explain:
