@@ -198,6 +198,14 @@ def install(stream: IO[str], level: int) -> LogWriter:
     return writer
 
 
+def flush() -> None:
+    """Write what is queued now. A server stopping on SIGTERM calls this last: uvicorn then
+    raises the signal again, which ends the process before `finally` blocks or atexit run."""
+    writer = _writer
+    if writer is not None:
+        writer.drain()
+
+
 def uninstall() -> None:
     """Write what is left and go back to plain `logging` for request lines."""
     global _writer

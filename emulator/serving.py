@@ -59,7 +59,9 @@ def config(app: ASGIApp, **extra: Any) -> uvicorn.Config:
 
 class EmulatorServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        from emulator import logline
         from emulator.control.events import end_all_streams
 
         end_all_streams()
         await super().shutdown(sockets)
+        logline.flush()  # every line out before uvicorn re-raises SIGTERM to end the process

@@ -112,3 +112,16 @@ def test_a_line_that_cannot_be_worded_does_not_end_the_log(writer: logline.LogWr
     first, second = written(writer)
     assert "could not be written" in first
     assert second.endswith(" INFO POST /b page=- recipient=- -> 200 sent")
+
+
+def test_flush_writes_what_is_queued_at_once(
+    writer: logline.LogWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a stopping server calls last (uvicorn ends the process right after): the writer
+    thread, gathering lines for a second here, has not written them yet; flush has."""
+    monkeypatch.setattr(logline, "FLUSH_SECONDS", 1.0)
+    logline.request_line("POST", "/late", None, None, 200, *said("sent"))
+    logline.flush()
+    stream = writer.stream
+    assert isinstance(stream, io.StringIO)
+    assert stream.getvalue().endswith(" INFO POST /late page=- recipient=- -> 200 sent\n")
