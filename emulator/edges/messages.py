@@ -12,6 +12,7 @@ from emulator.rules import limits
 from emulator.rules.request import SendRequest
 from emulator.rules.send import parse_send
 from emulator.wire import catalog
+from emulator.wire.respond import Ids
 
 
 def messages(call: EdgeCall) -> dict[str, Any]:
@@ -79,7 +80,8 @@ def save_sent_attachment(call: EdgeCall, request: SendRequest) -> str:
 def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, Any]:
     """Record the accepted send and build its answer."""
     world = call.world
-    payload: dict[str, Any] = {}
+    # ids the emulator made or checked (digits, base64url): written without the JSON encoder
+    payload: dict[str, Any] = Ids()
     if target.recipient_id is not None:
         payload["recipient_id"] = target.recipient_id
     message_id = None
@@ -93,7 +95,8 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
     elif request.payload is not None and (
         call.world.scenario.behaviour.react_response == "recipient_id_and_message_id"
     ):
-        payload["message_id"] = request.payload["message_id"]  # the message reacted to
+        # the message reacted to, as the client wrote it: an ordinary answer
+        payload = {**payload, "message_id": request.payload["message_id"]}
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
     world.record_send(
