@@ -292,7 +292,15 @@ def _status(world: World, error: GraphError) -> int:
 
 def mask_token(token: str) -> str:
     """Enough of a token to recognise it in the journal, not enough to reuse it."""
-    return token[:4] + "…" if len(token) > 8 else "…"
+    masked = _MASKED.get(token)
+    if masked is None:
+        masked = token[:4] + "…" if len(token) > 8 else "…"
+        if len(_MASKED) < 4096:  # a scenario's tokens repeat; arbitrary ones are not kept
+            _MASKED[token] = masked
+    return masked
+
+
+_MASKED: dict[str, str] = {}
 
 
 class _Headers:
@@ -305,8 +313,7 @@ class _Headers:
         self.content_length = ""
         self.authorization: str | None = None
         self.explain = False
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.lower()
+        for name, raw_value in scope["headers"]:  # names are lower case in ASGI
             if name == b"content-type":
                 self.content_type = raw_value.decode("latin-1")
             elif name == b"content-length":

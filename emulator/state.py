@@ -99,7 +99,7 @@ class PageState:
 
     @property
     def instagram(self) -> bool:
-        return self.spec.platform == "instagram"
+        return self.spec.platform == "instagram"  # (PageSpec is frozen: never changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,12 @@ def _parse_json_object(body: bytes) -> tuple[dict[str, object], bool]:
 def _parse_pairs(raw: bytes, where: str = "body") -> list[tuple[str, str]]:
     """`a=1&b=2` as pairs, as parse_qsl reads them; at most MAX_PARAMS of them, counted
     before anything is decoded."""
+    if b"&" not in raw and b"%" not in raw and b"+" not in raw:  # one plain pair (a token)
+        try:
+            name, _, value = raw.decode("utf-8").partition("=")
+        except UnicodeDecodeError:
+            raise ValueError("form data is not UTF-8") from None
+        return [(name, value)] if raw else []
     if raw.count(b"&") >= limits.MAX_PARAMS:
         raise catalog.TOO_MANY_PARAMS(path=where, limit=limits.MAX_PARAMS)
     try:
