@@ -83,7 +83,8 @@ def check_send(
     for product_id in request.product_ids:
         if product_id not in page.spec.products:
             raise catalog.PRODUCT_ID_INVALID(path="message.attachment.payload.elements")
-    _check_tag(request, page, grant, now, tag_retirement)
+    if request.tag is not None:
+        _check_tag(request, page, grant, now, tag_retirement)
     if windowed:
         _check_window(request, page, window_from, now)
     if request.reply_to is not None and (

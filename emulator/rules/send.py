@@ -54,19 +54,27 @@ def parse_send(
     if message is not None and sender_action is not None:
         raise catalog.MESSAGE_AND_STATE(path="sender_action")
 
-    notification_type = _enum(
-        values.get("notification_type", limits.DEFAULT_NOTIFICATION_TYPE),
-        limits.NOTIFICATION_TYPES,
-        catalog.NOTIFICATION_TYPE_INVALID,
-        "notification_type",
-    )
+    notification_type = values.get("notification_type")
+    if notification_type is None:
+        notification_type = limits.DEFAULT_NOTIFICATION_TYPE
+    else:
+        notification_type = _enum(
+            notification_type,
+            limits.NOTIFICATION_TYPES,
+            catalog.NOTIFICATION_TYPE_INVALID,
+            "notification_type",
+        )
     messaging_type = values.get("messaging_type")
     if messaging_type is not None:
         messaging_type = _enum(
             messaging_type, limits.MESSAGING_TYPES, catalog.MESSAGING_TYPE_INVALID, "messaging_type"
         )
-    tag = _parse_tag(values.get("tag"), messaging_type, sender_action is not None)
-    persona_id = _persona_id(values.get("persona_id"))
+    tag = values.get("tag")
+    if tag is not None:
+        tag = _parse_tag(tag, messaging_type, sender_action is not None)
+    persona_id = values.get("persona_id")
+    if persona_id is not None:
+        persona_id = _persona_id(persona_id)
 
     if sender_action is not None:
         action = _sender_action(sender_action)
@@ -95,20 +103,24 @@ def parse_send(
         has_file=has_file,
         instagram=instagram,
     )
-    reply_to = _reply_to(values.get("reply_to"))
+    reply_to = values.get("reply_to")
+    if reply_to is not None:
+        reply_to = _reply_to(reply_to)
+    content = parsed.content
     return SendRequest(
-        recipient=recipient,
-        messaging_type=messaging_type,
-        tag=tag,
-        notification_type=notification_type,
-        message=parsed.message,
-        sender_action=None,
-        persona_id=persona_id,
-        reply_to=reply_to,
-        template_type=parsed.content.template_type,
-        is_reusable=parsed.content.is_reusable,
-        attachment_ids=parsed.content.attachment_ids,
-        product_ids=parsed.content.product_ids,
+        recipient,
+        messaging_type,
+        tag,
+        notification_type,
+        parsed.message,
+        None,
+        None,
+        persona_id,
+        reply_to,
+        content.template_type,
+        content.is_reusable,
+        content.attachment_ids,
+        content.product_ids,
     )
 
 
