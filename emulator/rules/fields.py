@@ -48,6 +48,11 @@ class Where:
     def __truediv__(self, key: str | int) -> Where:
         return Where(self, key)
 
+    def move_to(self, key: str | int) -> None:
+        """The next sibling's position (an array's next element), in place."""
+        self._key = key
+        self._param = self._path = ""
+
     @property
     def param(self) -> str:
         if not self._param and self._parent is not None:
@@ -162,8 +167,12 @@ def _check_arr(value: Any, spec: Field, parent: Where, key: str | int) -> None:
     if spec.max_items is not None and len(value) > spec.max_items:
         raise where.fail(catalog.ARRAY_TOO_MANY)
     if spec.item == "obj":
+        # one position for every element, moved along: the first error raised ends the walk
+        # (its paths are worded when raised), so no element needs a position of its own
+        at = where / 0
         for index, element in enumerate(value):
-            check_object(element, spec, where / index)
+            at.move_to(index)
+            check_object(element, spec, at)
         return
     checker = _CHECKERS[spec.item]
     item = spec.item_spec

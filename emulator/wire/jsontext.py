@@ -4,8 +4,9 @@ Graph can take, and would poison everything that later writes the value back out
 outbox, control API), so they make the document invalid.
 
 Decoding is done once per document by `pydantic_core.from_json` (Rust, already installed with
-pydantic): several times faster than `json.loads` with hooks. It differs from `json` in a few
-corners, which fall back to the standard library so that every answer stays as it was: it
+pydantic): several times faster than `json.loads` with hooks. Keys are cached across documents
+(they repeat), values are not (a receipt's are all different). It differs from `json` in a
+few corners, which fall back to the standard library so that every answer stays as it was: it
 refuses a byte-order mark and UTF-16/32 (json takes them), nesting over about 250 levels (json
 takes up to about 1,000), and it reads `1e400` as infinity (json, with our hook, refuses it).
 """
@@ -56,7 +57,7 @@ def loads_checked(data: str | bytes, max_depth: int) -> tuple[Any, bool]:
     it, so callers need no second walk; TooDeepError if it nests deeper than `max_depth` (0: no
     limit; containers below the root count from 1)."""
     try:
-        value = from_json(data, allow_inf_nan=False)
+        value = from_json(data, allow_inf_nan=False, cache_strings="keys")
     except ValueError:
         return _slow(data, max_depth)
     nulls = _walk(value, max_depth)
