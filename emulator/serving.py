@@ -14,6 +14,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from emulator.onewrite import protocol_class
+
 
 def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """A listening socket, connect-ready before anyone announces its address."""
@@ -43,11 +45,11 @@ def config(app: ASGIApp, **extra: Any) -> uvicorn.Config:
     """uvicorn's settings: the fastest stack installed, our own log lines only, and the app's
     lifespan (webhooks, state). No `server: uvicorn` header (Graph's answers carry no Server
     header) and no proxy-header middleware (nothing reads the client's address): a layer
-    less on every request."""
+    less on every request. The protocol writes each answer in one call (see onewrite.py)."""
     loop, http = stack()
     settings: dict[str, Any] = {
         "loop": loop,
-        "http": http,
+        "http": protocol_class(http) or http,
         "proxy_headers": False,
         "server_header": False,
         **extra,
