@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.rules.quickcheck import object_predicate
 from emulator.wire import catalog
 from emulator.wire.errors import ErrorSpec, GraphError
 from emulator.wire.ids import is_numeric_id
@@ -91,6 +92,9 @@ class Field:
     empty_string_error: ErrorSpec | None = None  # "" instead of FIELD_NOT_STRING
     allow_empty: bool = False  # "" is a value (the seed's receipt sends "street_2": "")
     check: Check | None = None  # a rule of its own, on the value (each item, for arrays)
+    # `check` as a yes-or-no question, true only for values it takes: lets the object holding
+    # the field be taken at once when all is valid (quickcheck.py)
+    accepts: Callable[[Any], bool] | None = None
     source: str = ""
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
     item_spec: Field | None = field(init=False, repr=False, compare=False)
@@ -99,18 +103,33 @@ class Field:
     plan: tuple[tuple[str, _Checker, Field, bool], ...] = field(
         init=False, repr=False, compare=False
     )
+    # for an object (or each element of an array of objects): true only if every field is
+    # valid and no other is there (quickcheck.py); None when that cannot be told at once
+    quick: Callable[[Any], bool] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
         scalar_items = self.kind == "arr" and self.item != "obj"
-        item = Field(self.name, self.item, check=self.check) if scalar_items else None
+        item = (
+            Field(self.name, self.item, check=self.check, accepts=self.accepts)
+            if scalar_items
+            else None
+        )
         object.__setattr__(self, "item_spec", item)
         plan = tuple((f.name, _quick(f), f, f.required) for f in self.fields)
         object.__setattr__(self, "plan", plan)
+        has_fields = self.kind == "obj" or (self.kind == "arr" and self.item == "obj")
+        quick = object_predicate(self, _URL) if has_fields else None
+        object.__setattr__(self, "quick", quick)
 
 
 def check_object(value: Any, spec: Field, where: Where) -> dict[str, Any]:
     """The value is an object with only the spec's fields, each valid."""
+    quick = spec.quick
+    if quick is not None and quick(value):  # all valid: nothing to word
+        if spec.check is not None:
+            spec.check(value, where)
+        return value  # type: ignore[no-any-return]  # the predicate is true only for a dict
     if not isinstance(value, dict):
         raise where.fail(catalog.FIELD_NOT_OBJECT)
     known = spec.by_name

@@ -143,11 +143,19 @@ def _currency(value: Any, where: Where) -> None:
         raise where.fail(catalog.CURRENCY_INVALID, currency=str(value))
 
 
+def _is_currency(value: Any) -> bool:
+    return type(value) is str and value in MINOR_UNITS  # _currency's yes
+
+
 @raises(catalog.COUNTRY_CODE_INVALID)
 def _country(value: Any, where: Where) -> None:
     """Two letters."""
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
         raise where.fail(catalog.COUNTRY_CODE_INVALID)
+
+
+def _is_country(value: Any) -> bool:
+    return type(value) is str and _COUNTRY.fullmatch(value) is not None  # _country's yes
 
 
 @raises(catalog.AMOUNT_INVALID)
@@ -175,7 +183,7 @@ RECEIPT = Field(
         Field("recipient_name", required=True),
         Field("merchant_name"),
         Field("order_number", required=True),
-        Field("currency", required=True, check=_currency),
+        Field("currency", required=True, check=_currency, accepts=_is_currency),
         Field("payment_method", required=True),
         Field("order_url", "url"),
         Field("timestamp"),
@@ -188,7 +196,7 @@ RECEIPT = Field(
                 Field("subtitle"),
                 Field("quantity", "num"),
                 Field("price", "num", required=True),
-                Field("currency", check=_currency),
+                Field("currency", check=_currency, accepts=_is_currency),
                 Field("image_url", "url"),
             ),
         ),
@@ -201,7 +209,7 @@ RECEIPT = Field(
                 Field("city", required=True),
                 Field("postal_code", required=True),
                 Field("state", required=True),
-                Field("country", required=True, check=_country),
+                Field("country", required=True, check=_country, accepts=_is_country),
             ),
         ),
         Field(

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic_core import from_json
 
 _INFINITIES = (math.inf, -math.inf)
+_PLAIN = frozenset({str, int, bool})  # decoded values that are never null, infinite or nested
 
 
 def _reject_constant(name: str) -> Any:
@@ -96,13 +97,15 @@ def _walk(value: Any, max_depth: int) -> bool | None:
         node, depth = pop()
         for child in node.values() if type(node) is dict else node:
             kind = type(child)
+            if kind in _PLAIN:  # most values: nothing to look at
+                continue
             if kind is dict or kind is list:
                 if max_depth and depth > max_depth:
                     raise TooDeepError(f"nested more than {max_depth} levels deep", type(value))
                 push((child, depth + 1))
             elif child is None:
                 nulls = True
-            elif kind is float and child in _INFINITIES:
+            elif child in _INFINITIES:  # what is left is a float
                 return None
     return nulls
 
