@@ -19,6 +19,7 @@ from emulator import __version__
 if TYPE_CHECKING:
     import socket
 
+    from emulator.listeners import Listeners, SecureOptions
     from emulator.persist import StateStore
     from emulator.scenario.model import Scenario
 
@@ -63,7 +64,38 @@ def _parser() -> argparse.ArgumentParser:
         help="sends, journal entries and webhook deliveries kept per namespace, newest first "
         "(default 10000; the oldest are dropped)",
     )
+    secure = serve.add_argument_group(
+        "HTTPS and the proxy", "for bots whose Graph URL cannot be changed (see README)"
+    )
+    secure.add_argument(
+        "--https-port", help="also serve everything over HTTPS on this port (0 picks one)"
+    )
+    secure.add_argument(
+        "--proxy-port",
+        help="also be an HTTP proxy on this port: Graph's hosts answered here, others tunnelled",
+    )
+    secure.add_argument(
+        "--proxy-graph-only",
+        action="store_true",
+        default=None,
+        help="the proxy refuses (403) every host but Graph's, for hermetic CI",
+    )
+    _tls_dir_argument(secure)
+    secure.add_argument(
+        "--tls-name",
+        action="append",
+        metavar="NAME",
+        help="another name for the certificate (repeatable), e.g. a sidecar's service name",
+    )
+    secure.add_argument("--tls-cert", metavar="FILE", help="serve this certificate instead")
+    secure.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert")
     serve.set_defaults(run=_serve)
+
+    ca = sub.add_parser(
+        "ca", help="print the path of the local certificate authority (made if missing)"
+    )
+    _tls_dir_argument(ca)
+    ca.set_defaults(run=_ca)
 
     check = sub.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -77,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
     ready.add_argument("--wait", type=float, default=0.0, help="seconds to keep trying")
     ready.set_defaults(run=_ready)
     return parser
+
+
+def _tls_dir_argument(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--tls-dir",
+        metavar="DIR",
+        help="where the certificate authority is kept (default: a per-user data directory)",
+    )
 
 
 def _setting(flag: str | None, variable: str, default: str) -> str:
@@ -110,6 +150,9 @@ def _serve(args: argparse.Namespace) -> int:
         1 <= int(records_text) <= most
     ):
         return _fail(f"--max-records must be a number from 1 to {most}, got {records_text!r}")
+    secure = _secure_options(args)
+    if isinstance(secure, str):
+        return _fail(secure)
     if scenario_path:
         from emulator.scenario.load import ScenarioError, load_file
 
@@ -142,11 +185,24 @@ def _serve(args: argparse.Namespace) -> int:
             store.close()
         return _fail(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}")
 
+    listeners: Listeners | None = None
+    if secure.wanted:  # TLS (and `cryptography`) is loaded only when asked for
+        from emulator.listeners import open_listeners
+        from emulator.tls import TlsError
+
+        try:
+            listeners = open_listeners(host, secure)
+        except (TlsError, OSError) as exc:
+            sock.close()
+            if store is not None:
+                store.close()
+            return _fail(str(exc))
+
     from emulator import logline
 
     try:
         return _run_server(
-            scenario, scenario_path, sock, store, state_path, int(records_text), level
+            scenario, scenario_path, sock, store, state_path, int(records_text), level, listeners
         )
     finally:
         logline.uninstall()  # every line written before the process ends
@@ -160,6 +216,7 @@ def _run_server(
     state_path: str,
     max_records: int,
     level: str,
+    listeners: Listeners | None = None,
 ) -> int:
     """Serve until stopped; the log (one line per request by default) is written off the
     request path, by logline's writer thread."""
@@ -190,6 +247,8 @@ def _run_server(
         loop,
         http,
     )
+    for line in listeners.lines if listeners else ():
+        log.info("%s", line)
     from emulator.app import create_app
 
     try:
@@ -197,6 +256,8 @@ def _run_server(
     except ValueError as exc:  # persist.StateError: the state file holds damaged state
         writer.discard()
         sock.close()
+        if listeners is not None:
+            listeners.close()
         if store is not None:
             store.close()
         return _fail(str(exc))
@@ -206,7 +267,62 @@ def _run_server(
     # collection first: it took 15 ms of start-up, to free a few hundred KB of import garbage.)
     app.state.world.freeze_every = app.state.namespaces.freeze_every = 1000
     gc.freeze()
-    EmulatorServer(config(app)).run(sockets=[sock])
+    EmulatorServer(config(app), listeners).run(sockets=[sock])
+    return 0
+
+
+def _port(text: str, flag: str) -> int | str:
+    """A port number, or what is wrong with it."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        return f"{flag} must be a number from 0 to 65535, got {text!r}"
+    return int(text)
+
+
+def _secure_options(args: argparse.Namespace) -> SecureOptions | str:
+    """HTTPS and proxy settings from flags and EMULATOR_* variables, or what is wrong."""
+    from emulator.listeners import SecureOptions
+
+    ports: list[int | None] = []
+    for flag, variable in (
+        ("--https-port", "EMULATOR_HTTPS_PORT"),
+        ("--proxy-port", "EMULATOR_PROXY_PORT"),
+    ):
+        text = _setting(getattr(args, flag[2:].replace("-", "_")), variable, "")
+        port = _port(text, flag) if text else None
+        if isinstance(port, str):
+            return port
+        ports.append(port)
+    graph_only = args.proxy_graph_only
+    if graph_only is None:
+        graph_only = os.environ.get("EMULATOR_PROXY_GRAPH_ONLY", "").lower() in _TRUE
+    names = args.tls_name
+    if names is None:
+        names = os.environ.get("EMULATOR_TLS_NAMES", "").replace(",", " ").split()
+    from emulator.tls import tls_dir
+
+    return SecureOptions(
+        https_port=ports[0],
+        proxy_port=ports[1],
+        graph_only=graph_only,
+        tls_dir=tls_dir(args.tls_dir),
+        names=tuple(names),
+        cert_file=_setting(args.tls_cert, "EMULATOR_TLS_CERT", ""),
+        key_file=_setting(args.tls_key, "EMULATOR_TLS_KEY", ""),
+    )
+
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _ca(args: argparse.Namespace) -> int:
+    """Print the authority's certificate path, one line, so `VAR=$(send-api-emulator ca)`."""
+    from emulator.tls import TlsError, authority, tls_dir
+
+    try:
+        _, path = authority(tls_dir(args.tls_dir))
+    except TlsError as exc:
+        return _fail(str(exc))
+    print(path)
     return 0
 
 

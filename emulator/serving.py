@@ -7,14 +7,20 @@ finishes by itself; ending the streams first lets SIGTERM or a test's stop take 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.util
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from emulator.onewrite import protocol_class
+
+if TYPE_CHECKING:
+    from emulator.listeners import Listeners
+    from emulator.proxy import Proxy
 
 
 def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
@@ -60,10 +66,48 @@ def config(app: ASGIApp, **extra: Any) -> uvicorn.Config:
 
 
 class EmulatorServer(uvicorn.Server):
+    """uvicorn's server, plus the HTTPS listeners and the proxy of `listeners`, all on the one
+    event loop and app: one world, whichever door a call comes in by."""
+
+    def __init__(self, config: uvicorn.Config, listeners: Listeners | None = None) -> None:
+        super().__init__(config)
+        self.listeners = listeners
+        self.proxy: Proxy | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.started or self.listeners is None:
+            return
+        loop = asyncio.get_running_loop()
+        # the same protocol uvicorn serves its own sockets with, over TLS
+        protocol = functools.partial(
+            self.config.http_protocol_class,  # type: ignore[call-arg]
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+        )
+        for sock, context in self.listeners.tls:
+            self.servers.append(
+                await loop.create_server(
+                    protocol, sock=sock, ssl=context, backlog=self.config.backlog
+                )
+            )
+        if self.listeners.proxy is not None and self.listeners.tls_address is not None:
+            from emulator.proxy import Proxy
+
+            self.proxy = Proxy(
+                self.config.app,  # type: ignore[arg-type]
+                self.listeners.tls_address,
+                graph_only=self.listeners.graph_only,
+            )
+            self.servers.append(await self.proxy.start(self.listeners.proxy))
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         from emulator import logline
         from emulator.control.events import end_all_streams
 
         end_all_streams()
+        if self.proxy is not None:  # tunnels never end by themselves
+            await self.proxy.close()
         await super().shutdown(sockets)
         logline.flush()  # every line out before uvicorn re-raises SIGTERM to end the process

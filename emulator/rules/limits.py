@@ -221,3 +221,14 @@ PREPARE_OFF_LOOP = 1000
 # The journal keeps a refused call's parameters up to this size (query and body text): valid
 # sends are far smaller, and --max-records refused calls of a megabyte each would be gigabytes.
 JOURNAL_REFUSED_PARAMS_MAX = 64 * 1024
+
+# --- HTTPS and the intercepting proxy (issue 11) ----------------------------------------------
+# The hosts bots call: answered by the emulator itself over HTTPS and through the proxy.
+GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com")
+TLS_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+TLS_LEAF_DAYS = 397  # a leaf certificate's life: under the 398 days browsers and Apple accept
+PROXY_HEAD_MAX = 64 * 1024  # a request's line and headers, as the HTTP server's own bound
+PROXY_BODY_MAX = 100 * 1024 * 1024  # a plain-HTTP request's body relayed through the proxy
+PROXY_IDLE_SECONDS = 60.0  # a proxy connection with no request for this long is closed
+PROXY_CONNECT_SECONDS = 10.0  # opening a tunnel to another host gives up after this
+PROXY_FORWARD_SECONDS = 60.0  # a plain-HTTP request forwarded to another host
