@@ -6,6 +6,7 @@ the same things: the Graph base URL, the control API's base URL and transports r
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -29,6 +30,7 @@ T = TypeVar("T")
 IN_PROCESS_URL = "http://send-api.test"  # never resolved: the transport answers it
 SERVER_START_SECONDS = 10.0  # a server that is not up by then failed
 SCENARIO_CACHE = 32
+TIMED_OUT = "timed out"  # httpx's ReadTimeout message over a socket (httpcore's)
 ScenarioSource = str | os.PathLike[str] | Mapping[str, Any] | Scenario | None
 
 
@@ -144,6 +146,18 @@ async def _exchange(
     return response.status_code, response.headers.raw, content
 
 
+def read_timeout(request: httpx.Request) -> float | None:
+    """The client's read timeout for this request (`httpx.Client(timeout=…)`), in seconds, or
+    None for no bound. In-process there is no connection to open or body to write: waiting for
+    the answer is the read, so that bound applies to the whole exchange, as a server's
+    delayed answer meets it over a socket."""
+    timeout = request.extensions.get("timeout")
+    if not isinstance(timeout, Mapping):
+        return None
+    value = timeout.get("read")
+    return float(value) if isinstance(value, int | float) else None
+
+
 class InProcessTransport(httpx.BaseTransport):
     """A synchronous httpx transport answered by an in-process emulator, from any thread."""
 
@@ -155,7 +169,14 @@ class InProcessTransport(httpx.BaseTransport):
         if threading.get_ident() == self._loop.ident:
             raise RuntimeError("on the emulator's own event loop, use async_transport")
         request.read()
-        status, headers, content = self._loop.run(_exchange(self._asgi, request))
+        future = asyncio.run_coroutine_threadsafe(_exchange(self._asgi, request), self._loop.loop)
+        try:
+            status, headers, content = future.result(timeout=read_timeout(request))
+        except concurrent.futures.TimeoutError:
+            if future.done():  # the exchange itself raised it
+                raise
+            future.cancel()  # the emulator stops answering it, as a server whose client left
+            raise httpx.ReadTimeout(TIMED_OUT, request=request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     def close(self) -> None:
@@ -171,10 +192,20 @@ class AsyncInProcessTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        if asyncio.get_running_loop() is self._loop.loop:
-            return await self._asgi.handle_async_request(request)
-        future = asyncio.run_coroutine_threadsafe(_exchange(self._asgi, request), self._loop.loop)
-        status, headers, content = await asyncio.wrap_future(future)
+        deadline = asyncio.timeout(read_timeout(request))
+        try:
+            async with deadline:
+                if asyncio.get_running_loop() is self._loop.loop:
+                    return await self._asgi.handle_async_request(request)
+                future = asyncio.run_coroutine_threadsafe(
+                    _exchange(self._asgi, request), self._loop.loop
+                )
+                # cancelling the wrapper (on timeout) cancels the exchange on the emulator's loop
+                status, headers, content = await asyncio.wrap_future(future)
+        except TimeoutError:
+            if not deadline.expired():  # the exchange itself raised it
+                raise
+            raise httpx.ReadTimeout(TIMED_OUT, request=request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     async def aclose(self) -> None:
