@@ -186,7 +186,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {host}:{port_text}: {exc.strerror or exc}")
 
     listeners: Listeners | None = None
-    if secure.wanted:  # TLS (and `cryptography`) is loaded only when asked for
+    if secure is not None:  # TLS (and `cryptography`) is loaded only when asked for
         from emulator.listeners import open_listeners
         from emulator.tls import TlsError
 
@@ -278,10 +278,9 @@ def _port(text: str, flag: str) -> int | str:
     return int(text)
 
 
-def _secure_options(args: argparse.Namespace) -> SecureOptions | str:
-    """HTTPS and proxy settings from flags and EMULATOR_* variables, or what is wrong."""
-    from emulator.listeners import SecureOptions
-
+def _secure_options(args: argparse.Namespace) -> SecureOptions | str | None:
+    """HTTPS and proxy settings from flags and EMULATOR_* variables, what is wrong with them,
+    or None when neither is asked for (then nothing of TLS is imported)."""
     ports: list[int | None] = []
     for flag, variable in (
         ("--https-port", "EMULATOR_HTTPS_PORT"),
@@ -292,12 +291,15 @@ def _secure_options(args: argparse.Namespace) -> SecureOptions | str:
         if isinstance(port, str):
             return port
         ports.append(port)
+    if ports == [None, None]:
+        return None
     graph_only = args.proxy_graph_only
     if graph_only is None:
         graph_only = os.environ.get("EMULATOR_PROXY_GRAPH_ONLY", "").lower() in _TRUE
     names = args.tls_name
     if names is None:
         names = os.environ.get("EMULATOR_TLS_NAMES", "").replace(",", " ").split()
+    from emulator.listeners import SecureOptions
     from emulator.tls import tls_dir
 
     return SecureOptions(

@@ -28,10 +28,6 @@ class SecureOptions:
     cert_file: str = ""
     key_file: str = ""
 
-    @property
-    def wanted(self) -> bool:
-        return self.https_port is not None or self.proxy_port is not None
-
 
 @dataclass
 class Listeners:

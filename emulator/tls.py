@@ -20,10 +20,12 @@ import ssl
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import trustme
+from typing import TYPE_CHECKING
 
 from emulator.rules import limits
+
+if TYPE_CHECKING:  # trustme (and cryptography) load when an authority is first needed
+    import trustme
 
 CA_CERT_FILE = "ca.pem"  # the authority's certificate: what bots are told to trust
 CA_KEY_FILE = "ca-key.pem"  # its private key: readable by the user alone
@@ -55,6 +57,8 @@ def tls_dir(given: str | None) -> Path:
 def authority(directory: Path) -> tuple[trustme.CA, Path]:
     """The authority kept in `directory`, made there first if missing; and the path of its
     certificate. Two processes starting at once make one authority, not two."""
+    import trustme
+
     cert_path = directory / CA_CERT_FILE
     key_path = directory / CA_KEY_FILE
     try:
@@ -75,6 +79,8 @@ def authority(directory: Path) -> tuple[trustme.CA, Path]:
 
 def _create(cert_path: Path, key_path: Path) -> None:
     """A new authority, its key written readable by the owner alone."""
+    import trustme
+
     now = datetime.datetime.now(datetime.UTC)
     ca = trustme.CA(
         organization_name=ORGANIZATION,
