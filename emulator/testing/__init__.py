@@ -14,7 +14,8 @@ installed). Anywhere else:
 `mode="server"` serves it on a free 127.0.0.1 port instead (`send_api.url`), and
 `mode="sidecar"` makes a namespace of its own on a running emulator (`sidecar_url`, or the
 environment variable SEND_API_EMULATOR_URL). The helper speaks only the HTTP control API, so it
-answers the same in every mode.
+answers the same in every mode. `intercept(send_api)` routes the code's own calls to
+https://graph.facebook.com (httpx, requests, aiohttp) to it, for bots that hard-code that URL.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ from emulator.testing.backends import (
     scenario_text,
 )
 from emulator.testing.helper import Clock, Faults, Inbound, Person, SendApi, SendApiError
+from emulator.testing.interception import GRAPH_HOSTS, Interception, intercept
 from emulator.testing.records import Journal, Records, SentList, SentMessage
 
 __all__ = [
+    "GRAPH_HOSTS",
     "IN_PROCESS_URL",
     "MODES",
     "SIDECAR_URL_VARIABLE",
@@ -45,6 +48,7 @@ __all__ = [
     "EventLoopThread",
     "Faults",
     "Inbound",
+    "Interception",
     "Journal",
     "Person",
     "Records",
@@ -54,6 +58,7 @@ __all__ = [
     "SendApiError",
     "SentList",
     "SentMessage",
+    "intercept",
     "start",
 ]
 
