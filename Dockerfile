@@ -16,6 +16,15 @@
 # /data, which the image's user may write: -v emulator-state:/data \
 #   -e EMULATOR_STATE=/data/state.sqlite. Change the port with EMULATOR_PORT, not `serve --port`: the
 # HEALTHCHECK reads EMULATOR_PORT to find the server.
+#
+# For bots whose Graph URL cannot be changed, the image also serves HTTPS on 8443
+# (EMULATOR_HTTPS_PORT; 443 for a network alias graph.facebook.com) and the intercepting proxy
+# on 8790 (EMULATOR_PROXY_PORT; EMULATOR_PROXY_GRAPH_ONLY=1 refuses other hosts). The local
+# certificate authority is made on first start in /tls (EMULATOR_TLS_DIR): put a volume there
+# and mount it read-only into the bot's container, which then trusts /tls/ca.pem
+# (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE). EMULATOR_TLS_NAMES adds names to
+# the certificate (the service's name). Set either port to an empty value to turn it off.
+# See examples/docker-compose.unmodified-bot.yml.
 
 FROM python:3.12-slim
 
@@ -24,13 +33,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# An unprivileged user with a fixed numeric id (works with runAsNonRoot), and /data, the one
-# place it writes (serve --state); a named volume there takes this ownership.
+# An unprivileged user with a fixed numeric id (works with runAsNonRoot), and the places it
+# writes: /data (serve --state) and /tls (the certificate authority); a named volume there
+# takes this ownership.
 RUN groupadd --gid 10001 emulator \
  && useradd --uid 10001 --gid emulator --no-log-init \
         --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin emulator \
- && mkdir /data \
- && chown 10001:10001 /data
+ && mkdir /data /tls \
+ && chown 10001:10001 /data /tls
 
 WORKDIR /app
 
@@ -42,9 +52,12 @@ RUN pip install --no-cache-dir . \
  && rm -rf build ./*.egg-info
 
 ENV EMULATOR_HOST=0.0.0.0 \
-    EMULATOR_PORT=8787
+    EMULATOR_PORT=8787 \
+    EMULATOR_HTTPS_PORT=8443 \
+    EMULATOR_PROXY_PORT=8790 \
+    EMULATOR_TLS_DIR=/tls
 
-EXPOSE 8787
+EXPOSE 8787 8443 8790
 
 USER 10001:10001
 

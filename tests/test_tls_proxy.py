@@ -422,3 +422,25 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--proxy-port: cannot listen on" in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_the_standard_library_bot_of_the_compose_recipe_reaches_the_emulator(
+    served: Served,
+) -> None:
+    # examples/unmodified_bot.py, as examples/docker-compose.unmodified-bot.yml runs it
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "unmodified_bot.py"), PSID, "stdlib"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "HTTPS_PROXY": served.proxy,
+            "SSL_CERT_FILE": str(served.ca),
+            "PAGE_TOKEN": TOKEN,
+            "NO_PROXY": "",
+        },
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("200 ")
+    assert served.outbox_texts() == ["stdlib"]
