@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import httpx
 
 from emulator.scenario.load import ScenarioError
 from emulator.scenario.times import format_instant, parse_instant
-from emulator.testing.backends import Backend, ScenarioSource, scenario_text
+from emulator.testing.backends import Backend, EventLoopThread, ScenarioSource, scenario_text
 from emulator.testing.records import (
     Journal,
     Records,
@@ -25,6 +26,7 @@ from emulator.testing.records import (
 )
 from emulator.webhooks import events
 
+# a bot's webhook handler: a plain function, or an async one (awaited before the action returns)
 WebhookHandler = Callable[[dict[str, Any]], object]
 VIRTUAL_FIELDS = ("kind", "template_type", "quick_replies")  # SentMessage properties
 _MISSING = object()
@@ -78,6 +80,7 @@ class SendApi:
         self._client: httpx.Client | None = None
         self._scenario: dict[str, Any] | None = None
         self._handlers: list[WebhookHandler] = []
+        self._handler_loop: EventLoopThread | None = None  # async handlers run here, made once
         self._stamps = events.Timestamps()
         self.clock = Clock(self)
         self.faults = Faults(self)
@@ -174,8 +177,20 @@ class SendApi:
         """Hand each webhook body caused by a person action (`says`, `taps_*`, ...) to
         `handler(body)`, synchronously, as the platform would POST it (a dict: `{"object",
         "entry": [{"id", "time", "messaging": [event]}]}`). For bots tested without a URL;
-        a scenario `webhook:` still gets its own deliveries."""
+        a scenario `webhook:` still gets its own deliveries.
+
+        An async handler (`async def handle(body)`) is awaited before the action returns, on
+        an event loop of this emulator's own: the same loop for every delivery, so a client
+        the bot opened there keeps working; give it `async_transport` (usable from any loop)."""
         self._handlers.append(handler)
+
+    def _hand_over(self, handler: WebhookHandler, body: dict[str, Any]) -> None:
+        result = handler(body)
+        if inspect.isawaitable(result):
+            if self._handler_loop is None:
+                self._handler_loop = EventLoopThread()
+            # a thread of its own: the caller may itself be on a running loop (an async test)
+            self._handler_loop.run(_awaited(result))
 
     def _scenario_pages(self) -> list[dict[str, Any]]:
         if self._scenario is None:
@@ -192,7 +207,7 @@ class SendApi:
         inbound = Inbound(answer)
         inbound.webhook = events.envelope(page, stamp, _event(answer, stamp), instagram=instagram)
         for handler in list(self._handlers):
-            handler(inbound.webhook)
+            self._hand_over(handler, inbound.webhook)
         return inbound
 
     # --- assertions ------------------------------------------------------------------------------
@@ -258,6 +273,8 @@ class SendApi:
             if self._client is not None:
                 self._client.close()
             self._control.close()
+            if self._handler_loop is not None:
+                self._handler_loop.close()
         finally:
             self.backend.close()
 
@@ -419,6 +436,10 @@ class Faults:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The faults in order, with `remaining`, `matched`, `applied`."""
         return iter(self._api.control("GET", "/faults")["data"])
+
+
+async def _awaited(awaitable: Awaitable[object]) -> object:
+    return await awaitable
 
 
 # --- matching and describing --------------------------------------------------------------------
