@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from emulator.rules import limits
 from emulator.scenario.load import ScenarioError
 from emulator.scenario.times import format_instant, parse_instant
 from emulator.testing.backends import Backend, EventLoopThread, ScenarioSource, scenario_text
@@ -407,12 +409,14 @@ class Faults:
         times: int | None = None,
         probability: float | None = None,
         seed: int | None = None,
-        latency: str | float | None = None,
+        latency: str | float | timedelta | None = None,
         name: str | None = None,
     ) -> dict[str, Any]:
         """Fail the matching sends with `error` (a preset such as `temporary_send_failure`, or
-        `{code, message, ...}`) and/or delay them by `latency`; the next `times` of them, or
-        each with `probability` (reproducible with `seed`). Answers the fault as added."""
+        `{code, message, ...}`) and/or delay them by `latency` (seconds, as a number or a
+        timedelta, to the millisecond; or the scenario's text form, `250ms`, `2s`); the next
+        `times` of them, or each with `probability` (reproducible with `seed`). Answers the
+        fault as added."""
         match = {"page_id": page_id, "recipient_id": recipient_id, "kind": kind}
         body: dict[str, Any] = {"match": {k: v for k, v in match.items() if v is not None}}
         optional = {
@@ -420,7 +424,7 @@ class Faults:
             "times": times,
             "probability": probability,
             "seed": seed,
-            "latency": latency,
+            "latency": None if latency is None else latency_text(latency),
             "name": name,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
@@ -436,6 +440,23 @@ class Faults:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The faults in order, with `remaining`, `matched`, `applied`."""
         return iter(self._api.control("GET", "/faults")["data"])
+
+
+def latency_text(latency: str | float | timedelta) -> str:
+    """A latency in the control API's form: seconds (a number or a timedelta) as whole
+    milliseconds (`0.25` -> `250ms`); text as given, for the server to check."""
+    if isinstance(latency, str):
+        return latency
+    if isinstance(latency, timedelta):
+        seconds = latency.total_seconds()
+    elif isinstance(latency, int | float) and not isinstance(latency, bool):
+        seconds = float(latency)
+    else:
+        raise TypeError(f"latency: seconds (a number or a timedelta) or text, got {latency!r}")
+    bound = limits.FAULT_LATENCY_MAX.total_seconds()
+    if not math.isfinite(seconds) or not 0 <= seconds <= bound:
+        raise ValueError(f"latency: seconds from 0 to {bound:g}, got {latency!r}")
+    return f"{round(seconds * 1000)}ms"
 
 
 async def _awaited(awaitable: Awaitable[object]) -> object:

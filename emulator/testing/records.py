@@ -68,9 +68,11 @@ class SentMessage(dict[str, Any]):
 
     @property
     def quick_replies(self) -> list[str]:
-        """The titles of the quick replies (the payloads of those without a title)."""
+        """The titles of the quick replies (the payloads of those without a title), and the
+        content type of those asking for the person's phone number or email
+        (`user_phone_number`, `user_email`), which have neither."""
         replies = self.message.get("quick_replies") or []
-        return [str(r.get("title", r.get("payload"))) for r in replies if isinstance(r, dict)]
+        return [_quick_reply_label(r) for r in replies if isinstance(r, dict)]
 
     @property
     def template_type(self) -> str | None:
@@ -159,6 +161,16 @@ def listing(title: str, lines: Iterable[str]) -> str:
     if skipped:
         body.insert(0, f"  ... {skipped} older not shown")
     return "\n".join([f"{title} ({len(shown)}):", *body])
+
+
+def _quick_reply_label(reply: dict[str, Any]) -> str:
+    kind = reply.get("content_type")
+    if kind is not None and str(kind).lower() != "text":
+        return str(kind)
+    for key in ("title", "payload"):
+        if reply.get(key) is not None:
+            return str(reply[key])
+    return "text"
 
 
 def _short(text: str, limit: int = TEXT_SHOWN) -> str:
