@@ -5,6 +5,8 @@ Bounded polling waits for asynchronous deliveries; nothing asserts on wall-clock
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import socket
 import threading
@@ -32,6 +34,7 @@ class Bot:
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.handshakes: list[dict[str, str]] = []  # the headers of each verification GET
         self.fail = False
         app = Starlette(routes=[Route("/webhook", self.handle, methods=["GET", "POST"])])
         self.sock = socket.socket()
@@ -46,6 +49,7 @@ class Bot:
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET":
+            self.handshakes.append(dict(request.headers))
             if request.query_params.get("hub.verify_token") != "verify-me":
                 return Response(status_code=403)
             return PlainTextResponse(request.query_params["hub.challenge"])
@@ -91,6 +95,7 @@ def world(setup: tuple[Bot, str]) -> Iterator[tuple[Bot, httpx.Client]]:
         client.post("/_emulator/reset").raise_for_status()
         wait_for(lambda: client.get("/_emulator/webhooks").json()["handshake"], "the handshake")
         bot.received.clear()
+        bot.handshakes.clear()
         bot.fail = False
         yield bot, client
 
@@ -130,6 +135,44 @@ def test_person_writes_and_page_sends_reach_the_bot_signed(world: tuple[Bot, htt
         ("message_echoes", "delivered"),
         ("message_deliveries", "delivered"),
     ]
+
+
+AGENT = "facebookexternalua"  # the platform's User-Agent on webhook requests
+
+
+@pytest.mark.parametrize("field", ["messages", "message_echoes", "message_deliveries"])
+def test_deliveries_carry_the_platforms_agent_and_both_signatures(
+    world: tuple[Bot, httpx.Client], field: str
+) -> None:
+    bot, client = world
+    client.post(f"/_emulator/pages/110000000000001/users/{IN_WINDOW}/messages", json={"text": "a"})
+    assert send(client, text_to(IN_WINDOW, "b")).status_code == 200
+    wait_for(lambda: len(bot.received) >= 3, "three deliveries")
+    records = client.get("/_emulator/webhooks").json()["data"]
+    index = [r["field"] for r in records].index(field)
+    headers, body = bot.received[index]
+    assert headers["user-agent"] == AGENT
+    sha1 = "sha1=" + hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
+    assert headers["x-hub-signature"] == sha1
+    assert verify(SECRET, body, headers["x-hub-signature-256"])
+    record = records[index]
+    assert (record["signature"], record["signature_sha1"]) == (
+        headers["x-hub-signature-256"],
+        headers["x-hub-signature"],
+    )
+
+
+@pytest.mark.parametrize("how", ["on demand", "after a reset"])
+def test_the_handshake_carries_the_platforms_agent(
+    world: tuple[Bot, httpx.Client], how: str
+) -> None:
+    bot, client = world
+    if how == "on demand":
+        assert client.post("/_emulator/webhooks/verify").json()["handshake"]["ok"] is True
+    else:
+        client.post("/_emulator/reset").raise_for_status()
+        wait_for(lambda: bot.handshakes, "the handshake")
+    assert {headers["user-agent"] for headers in bot.handshakes} == {AGENT}
 
 
 def test_no_echo_for_sender_actions_or_user_refs(world: tuple[Bot, httpx.Client]) -> None:

@@ -95,6 +95,9 @@ WEBHOOK_TIMEOUT_SECONDS = 5.0
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_BACKOFF_SECONDS = 0.5
 WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024  # what is read of a bot's answer (the challenge)
+# the User-Agent of the platform's webhook requests (deliveries and the handshake), as bots
+# log it; some bots and firewalls admit only this agent
+WEBHOOK_USER_AGENT = "facebookexternalua"
 
 # Graph batch requests
 BATCH_MAX = 50

@@ -22,7 +22,13 @@ from emulator.rules import limits
 from emulator.scenario.times import format_instant
 from emulator.state import World
 from emulator.webhooks import events
-from emulator.webhooks.signing import SIGNATURE_256, serialize, signature_headers, verify
+from emulator.webhooks.signing import (
+    SIGNATURE_1,
+    SIGNATURE_256,
+    serialize,
+    signature_headers,
+    verify,
+)
 
 if TYPE_CHECKING:  # httpx is imported when a webhook is first used: start-up stays fast
     import httpx
@@ -135,6 +141,7 @@ class Webhooks:
             "created": format_instant(self.world.clock.now()),
             "body": body.decode("ascii"),
             "signature": headers[SIGNATURE_256],
+            "signature_sha1": headers[SIGNATURE_1],  # the legacy X-Hub-Signature, sent too
             # checked as a bot checks it (signing.verify), with the app secret at each attempt
             "signature_valid": self._signature_valid(body, headers),
             "status": "pending",
@@ -291,6 +298,8 @@ class Webhooks:
 
         if self._client is None:
             self._client = httpx.AsyncClient(
+                # the platform's agent on every request, the handshake's too (not httpx's)
+                headers={"User-Agent": limits.WEBHOOK_USER_AGENT},
                 timeout=httpx.Timeout(limits.WEBHOOK_TIMEOUT_SECONDS, pool=None),
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
                 trust_env=False,

@@ -387,7 +387,8 @@ export function createInspector(root, { api, fail, selection }) {
         ["URL", str(r.url)],
         ["Page / PSID", `${str(r.page_id)} / ${str(r.psid)}`],
         ["X-Hub-Signature-256", h("code", { class: "signature", "data-testid": "webhook-signature" }, str(r.signature))],
-        ["Signature", "HMAC-SHA256 of the exact body with the app secret"],
+        ["X-Hub-Signature", r.signature_sha1 ? h("code", { class: "signature", "data-testid": "webhook-signature-sha1" }, str(r.signature_sha1)) : ""],
+        ["Signature", "HMAC-SHA256 (and the legacy HMAC-SHA1) of the exact body with the app secret"],
         ["Checked", typeof r.signature_valid === "boolean"
           ? (r.signature_valid ? "\u2713 valid with the app secret" : "\u2717 invalid with the app secret (did it change?)")
           : ""],
