@@ -128,6 +128,7 @@ class Prepared:
 
     scenario: Scenario
     clock: Clock
+    started: datetime  # the instant relative scenario times count from
     pages: dict[str, PageState]
     grants: dict[str, Grant]
     faults: Faults
@@ -140,6 +141,7 @@ class World:
 
     scenario: Scenario
     clock: Clock = field(init=False)
+    started: datetime = field(init=False)  # when loaded or reset, on the emulated clock
     pages: dict[str, PageState] = field(init=False)
     grants: dict[str, Grant] = field(init=False)
     faults: Faults = field(init=False)  # injected faults: the scenario's, then added ones
@@ -189,12 +191,13 @@ class World:
         rates = (
             RateLimits(scenario.rate_limits, pages) if scenario.rate_limits is not None else None
         )
-        return Prepared(scenario, clock, pages, grants, faults, rates)
+        return Prepared(scenario, clock, base, pages, grants, faults, rates)
 
     def _commit(self, prepared: Prepared) -> None:
         """Put a prepared state in place: assignments only, so a failure before changes nothing."""
         self.scenario = prepared.scenario
         self.clock = prepared.clock
+        self.started = prepared.started
         self.pages = prepared.pages
         self.grants = prepared.grants
         self.faults = prepared.faults

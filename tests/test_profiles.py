@@ -4,19 +4,25 @@ API's view of it, and one round trip over real HTTP."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 from conftest import IN_7_DAYS, IN_WINDOW, NEVER_WROTE, PAGE, assert_refused, make_client
 from starlette.testclient import TestClient
 
+from emulator.edges.profile import picture_url
 from emulator.rules import limits
+from emulator.scenario.load import default_text
 
 TOKEN = {"access_token": "PAGE_TOKEN"}
 PROFILE = "/v21.0/me/messenger_profile"
 OTHER_PAGE_PSID = "2100000000000001"
-ADA_PIC = "https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=2000000000000001"
+ADA_PIC_SCENARIO = "https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=2000000000000001"
+# as answered: with the CDN's expiry, 3 days after the frozen start (2026-01-08T09:00:00Z)
+ADA_PIC = f"{ADA_PIC_SCENARIO}&ext=1767862800&oe=695F7210"
 ALL_FIELDS = "first_name,last_name,profile_pic,locale,timezone,gender"
 
 
@@ -203,6 +209,97 @@ def test_user_profile_in_a_batch(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json()[0]["code"] == 200
     assert '"first_name":"Ada"' in response.json()[0]["body"]
+
+
+# --- profile pictures on the platform's CDN carry an expiry ------------------------------
+
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+LOOKASIDE = "https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=1"
+SCONTENT = "https://scontent.xx.fbcdn.net/v/t1.30497-1/84628273_n.jpg?_nc_cat=1&oh=00_Af"
+
+
+def expiry(at: datetime) -> str:
+    return f"ext={int(at.timestamp())}&oe={int(at.timestamp()):X}"
+
+
+# (id, URL in the scenario, hours since the world started, URL answered)
+PICTURES = [
+    ("lookaside: 3 days ahead", LOOKASIDE, 0, f"{LOOKASIDE}&{expiry(START + timedelta(days=3))}"),
+    ("the same a day later", LOOKASIDE, 24, f"{LOOKASIDE}&{expiry(START + timedelta(days=3))}"),
+    (
+        "renewed once half the lifetime has passed",
+        LOOKASIDE,
+        36,
+        f"{LOOKASIDE}&{expiry(START + timedelta(days=4, hours=12))}",
+    ),
+    (
+        "a clock set back: still ahead",
+        LOOKASIDE,
+        -100,
+        f"{LOOKASIDE}&{expiry(START + timedelta(hours=-108 + 72))}",
+    ),
+    ("a CDN URL with a query", SCONTENT, 0, f"{SCONTENT}&{expiry(START + timedelta(days=3))}"),
+    (
+        "no query yet",
+        "https://lookaside.fbsbx.com/a.jpg",
+        0,
+        f"https://lookaside.fbsbx.com/a.jpg?{expiry(START + timedelta(days=3))}",
+    ),
+    ("an expiry of its own", f"{SCONTENT}&oe=65A00000", 0, f"{SCONTENT}&oe=65A00000"),
+    ("an ext of its own", f"{LOOKASIDE}&ext=1&hash=x", 0, f"{LOOKASIDE}&ext=1&hash=x"),
+    ("another host", "https://example.com/ada.png", 0, "https://example.com/ada.png"),
+    ("a look-alike host", "https://evilfbcdn.net/a.jpg", 0, "https://evilfbcdn.net/a.jpg"),
+    ("not a URL", "ada.png", 0, "ada.png"),
+    ("a broken URL", "http://[::1/a.png", 0, "http://[::1/a.png"),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "hours", "expected"), [row[1:] for row in PICTURES], ids=[row[0] for row in PICTURES]
+)
+def test_picture_urls_on_the_platforms_cdn_carry_an_expiry(
+    url: str, hours: int, expected: str
+) -> None:
+    assert picture_url(url, START, START + timedelta(hours=hours)) == expected
+
+
+@pytest.mark.parametrize("hours", [0, 1, 35, 36, 71, 1000])
+def test_the_expiry_is_always_ahead_and_both_forms_agree(hours: int) -> None:
+    now = START + timedelta(hours=hours, seconds=1)
+    query = dict(parse_qsl(urlsplit(picture_url(LOOKASIDE, START, now)).query))
+    assert int(query["ext"]) == int(query["oe"], 16)
+    ahead = datetime.fromtimestamp(int(query["ext"]), UTC) - now
+    assert timedelta(days=1.5) - timedelta(seconds=1) <= ahead <= timedelta(days=3)
+
+
+def test_the_answered_picture_is_stable_until_renewed(client: TestClient) -> None:
+    def picture() -> str:
+        answer = client.get(f"/v21.0/{IN_WINDOW}", params={**TOKEN, "fields": "profile_pic"})
+        return str(answer.json()["profile_pic"])
+
+    first = picture()
+    assert first == ADA_PIC
+    client.post("/_emulator/clock", json={"advance": "35h"})
+    assert picture() == first
+    client.post("/_emulator/clock", json={"advance": "1h"})
+    renewed = picture()
+    assert renewed == f"{ADA_PIC_SCENARIO}&{expiry(START + timedelta(days=4, hours=12))}"
+    client.post("/_emulator/reset")
+    assert picture() == first
+    # the scenario's own view keeps the URL as written
+    users = client.get("/_emulator/scenario").json()["pages"][0]["users"]
+    assert users[0]["profile_pic"] == ADA_PIC_SCENARIO
+
+
+def test_the_default_scenarios_pictures_carry_an_expiry() -> None:
+    with make_client(default_text()) as client:
+        answer = client.get(
+            f"/v21.0/{IN_WINDOW}", params={"access_token": "ACME_PAGE_TOKEN"}
+        ).json()
+        now = datetime.fromisoformat(client.get("/_emulator/clock").json()["now"])
+    query = dict(parse_qsl(urlsplit(answer["profile_pic"]).query))
+    expires = datetime.fromtimestamp(int(query["oe"], 16), UTC)
+    assert now + timedelta(days=1) < expires <= now + timedelta(days=3)
 
 
 def test_fractional_timezones_and_profile_defaults_in_scenarios() -> None:

@@ -157,6 +157,11 @@ PROFILE_FIELDS = (
     "timezone",
     "gender",
 )
+# A profile picture on the platform's CDN is answered with an expiry, as the platform signs one
+# into its URLs (`ext=`: Unix seconds, `oe=`: the same in hex), so bots caching profiles until
+# then stop refetching; this long ahead, the same URL until half of it has passed
+PROFILE_PIC_HOSTS = ("fbsbx.com", "fbcdn.net")  # and their subdomains
+PROFILE_PIC_LIFETIME = timedelta(days=3)
 # answered when `fields` is absent (inferred: the fields every app may read, plus id)
 PROFILE_DEFAULT_FIELDS = ("first_name", "last_name", "profile_pic", "id")
 
