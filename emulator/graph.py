@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator import logline
+from emulator import logline, outcomes
 from emulator.edges import EDGES, EdgeCall
 from emulator.edges.profile import user_profile
 from emulator.entries import request_entry
@@ -151,6 +151,7 @@ class GraphEndpoint:
         if edge is None and method == "GET" and node in own_page.people:
             call["page_id"] = own_page.id
             call["recipient"] = node
+            call["did"] = (outcomes.PROFILE,)
             at = call["at"]
             return user_profile(
                 EdgeCall(world, method, version, params, grant, own_page, now, at, call), node
@@ -161,6 +162,7 @@ class GraphEndpoint:
         page = world.pages[page_id]
         if edge is None:
             if method == "GET":
+                call["did"] = (outcomes.PAGE,)
                 return {"name": page.spec.name, "id": page.id}
             raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
         handler = EDGES.get(edge)
@@ -185,6 +187,7 @@ class GraphEndpoint:
                 "at": format_instant(now),
                 "batch": True,
                 "started": started,  # the batch's: its entries are answered together
+                "served": version,  # the version that answers it (the log line says)
             }
             served = version
             entry_world = world
@@ -193,6 +196,7 @@ class GraphEndpoint:
                     entry_world = self.world_for(sub.token)  # an entry's own token routes it
                 route = parse_path(entry.path)
                 served = route.version if route.versioned else version
+                call["served"] = served
                 if route.node is None:  # Graph does not run a batch inside a batch
                     raise catalog.BATCH_INVALID(path="batch.relative_url")
                 body = self._dispatch(
@@ -262,23 +266,9 @@ class GraphEndpoint:
             call.get("page_id"),
             call.get("recipient"),
             status,
-            _outcome,
-            (body, error, raw_key),
+            outcomes.worded,  # on the log writer's thread: `call` is not changed after this
+            (body, error, raw_key, call),
         )
-
-
-def _outcome(body: Any, error: GraphError | None, raw_key: str | None) -> str:
-    """How a call ended, for its log line (worded on the log writer's thread)."""
-    if raw_key is not None:
-        return f"failed {raw_key}"
-    if error is None:
-        if isinstance(body, dict):
-            shown = body.get("message_id") or body.get("attachment_id") or body.get("recipient_id")
-            return f"sent {shown}" if shown else "sent"
-        return f"batch of {len(body)}"
-    spec = error.spec
-    code = f"#{spec.code}/{spec.subcode}" if spec.subcode else f"#{spec.code}"
-    return f"rejected {code} {spec.key}"
 
 
 def _status(world: World, error: GraphError) -> int:

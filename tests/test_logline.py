@@ -4,11 +4,14 @@ none lost when it closes."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from conftest import make_client
 
 from emulator import logline
 
@@ -125,3 +128,146 @@ def test_flush_writes_what_is_queued_at_once(
     stream = writer.stream
     assert isinstance(stream, io.StringIO)
     assert stream.getvalue().endswith(" INFO POST /late page=- recipient=- -> 200 sent\n")
+
+
+# --- what each kind of call's line says (the app's own lines, through logging) -------------
+
+PSID = "2000000000000001"  # the test scenario's Ada: in the window, with a profile
+TOKEN = {"access_token": "PAGE_TOKEN"}
+SEND = {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": "hi"}}
+ACTION = {"recipient": {"id": PSID}, "sender_action": "typing_on"}
+FORM_SEND = f'recipient={{"id":"{PSID}"}}&messaging_type=RESPONSE&message={{"text":"b"}}'
+ACTION_FORM = f'recipient={{"id":"{PSID}"}}&sender_action=mark_seen'
+BATCH = [
+    {"method": "POST", "relative_url": "me/messages", "body": FORM_SEND},
+    {"method": "POST", "relative_url": "v25.0/me/messages", "body": ACTION_FORM},
+    {"method": "GET", "relative_url": f"v19.0/{PSID}?fields=first_name"},
+    {"method": "GET", "relative_url": f"v2.80/{PSID}"},  # not a version: the batch's serves
+]
+UPLOAD = {"attachment": {"type": "image", "payload": {"url": "https://x.test/a.png"}}}
+MID = r"m_[A-Za-z0-9_-]{86}"
+
+# (id, method, path, params, JSON body or form, the lines' ends as patterns)
+CALLS: list[tuple[str, str, str, dict[str, str], Any, list[str]]] = [
+    ("a send", "POST", "/v21.0/me/messages", TOKEN, SEND, [rf"-> 200 sent {MID}"]),
+    (
+        "a sender action",
+        "POST",
+        "/v21.0/me/messages",
+        TOKEN,
+        ACTION,
+        ["-> 200 sender action typing_on"],
+    ),
+    (
+        "a refused send",
+        "POST",
+        "/v21.0/me/messages",
+        TOKEN,
+        {**SEND, "recipient": {"id": "2000000000000003"}},
+        ["-> 400 rejected #10/2018278 outside_window"],
+    ),
+    (
+        "a profile read",
+        "GET",
+        f"/v21.0/{PSID}",
+        TOKEN,
+        None,
+        ["-> 200 profile read first_name,last_name,profile_pic,id"],
+    ),
+    (
+        "a profile read with fields",
+        "GET",
+        f"/v21.0/{PSID}",
+        {**TOKEN, "fields": "locale,name"},
+        None,
+        ["-> 200 profile read locale,name,id"],
+    ),
+    (
+        "a refused profile read",
+        "GET",
+        f"/v21.0/{PSID}",
+        {**TOKEN, "fields": "email"},
+        None,
+        ["-> 400 rejected #100 profile_field_nonexisting"],
+    ),
+    ("the page", "GET", "/v21.0/me", TOKEN, None, ["-> 200 page read"]),
+    (
+        "a Messenger Profile change",
+        "POST",
+        "/v21.0/me/messenger_profile",
+        TOKEN,
+        {"get_started": {"payload": "GO"}, "greeting": [{"locale": "default", "text": "Hi"}]},
+        ["-> 200 messenger profile set get_started,greeting"],
+    ),
+    (
+        "a Messenger Profile read",
+        "GET",
+        "/v21.0/me/messenger_profile",
+        {**TOKEN, "fields": "greeting"},
+        None,
+        ["-> 200 messenger profile read greeting"],
+    ),
+    (
+        "a Messenger Profile deletion",
+        "DELETE",
+        "/v21.0/me/messenger_profile",
+        TOKEN,
+        {"fields": ["greeting"]},
+        ["-> 200 messenger profile deleted greeting"],
+    ),
+    (
+        "an upload",
+        "POST",
+        "/v21.0/me/message_attachments",
+        TOKEN,
+        {"message": UPLOAD},
+        [r"-> 200 attachment saved \d+"],
+    ),
+    (
+        "a batch: each entry with the version that served it, then the batch",
+        "POST",
+        "/v21.0/",
+        {},
+        {"batch": json.dumps(BATCH), **TOKEN},
+        [
+            rf"^POST /me/messages .* -> 200 sent {MID} \(batch entry, v21\.0\)",
+            r"^POST /v25\.0/me/messages .* -> 200 sender action mark_seen \(batch entry, v25\.0\)",
+            r"^GET /v19\.0/\d+ .* -> 200 profile read first_name,id \(batch entry, v19\.0\)",
+            r"^GET /v2\.80/\d+ .* -> 404 rejected #803 unknown_alias \(batch entry, v21\.0\)",
+            r"^POST /v21\.0/ page=- recipient=- -> 200 batch of 4",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body", "ends"),
+    [row[1:] for row in CALLS],
+    ids=[row[0] for row in CALLS],
+)
+def test_each_kind_of_call_says_what_happened(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    params: dict[str, str],
+    body: Any,
+    ends: list[str],
+) -> None:
+    monkeypatch.setattr(logline, "_writer", None)
+    with make_client() as client:
+        caplog.set_level(logging.INFO, logger=logline.LOGGER)
+        if path.endswith("messenger_profile") and method != "POST":  # something to read
+            client.post(
+                path, params=TOKEN, json={"greeting": [{"locale": "default", "text": "Hi"}]}
+            )
+        caplog.clear()
+        if path == "/v21.0/":
+            response = client.post(path, data=body)
+        else:
+            response = client.request(method, path, params=params, json=body)
+        assert response.status_code in (200, 400), response.text
+    lines = [r.getMessage() for r in caplog.records if r.name == logline.LOGGER]
+    assert len(lines) == len(ends), lines
+    for line, end in zip(lines, ends, strict=True):
+        assert re.search(end + ("" if end.startswith("^") else "$"), line), line

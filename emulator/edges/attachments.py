@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import outcomes
 from emulator.edges.base import EdgeCall
 from emulator.policy.auth import check_messaging_permissions
 from emulator.rules import limits
@@ -50,6 +51,7 @@ def message_attachments(call: EdgeCall) -> dict[str, Any]:
     upload = parse_upload(call.params)
     check_messaging_permissions(call.grant, "id")
     saved = save_attachment(call, upload.type, upload.url, upload.file, origin="upload")
+    call.journal["did"] = (outcomes.UPLOAD,)
     return {"attachment_id": saved.id}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator import outcomes
 from emulator.edges.attachments import save_attachment, uploaded_file
 from emulator.edges.base import EdgeCall
 from emulator.entries import sent_entry
@@ -92,11 +93,13 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
         if request.is_reusable:
             attachment_id = save_sent_attachment(call, request)
             payload["attachment_id"] = attachment_id
-    elif request.payload is not None and (
-        call.world.scenario.behaviour.react_response == "recipient_id_and_message_id"
-    ):
-        # the message reacted to, as the client wrote it: an ordinary answer
-        payload = {**payload, "message_id": request.payload["message_id"]}
+    else:
+        call.journal["did"] = (outcomes.SENDER_ACTION, request.sender_action)  # for the log
+        if request.payload is not None and (
+            call.world.scenario.behaviour.react_response == "recipient_id_and_message_id"
+        ):
+            # the message reacted to, as the client wrote it: an ordinary answer
+            payload = {**payload, "message_id": request.payload["message_id"]}
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
     world.record_send(

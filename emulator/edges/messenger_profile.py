@@ -14,6 +14,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from emulator import outcomes
 from emulator.edges.base import EdgeCall
 from emulator.edges.profile import requested_fields
 from emulator.rules import limits
@@ -137,10 +138,12 @@ def messenger_profile(call: EdgeCall) -> dict[str, Any]:
         properties = parse_properties(call.params.values, profile)
         _check_permission(call)
         profile.update(properties)
+        call.journal["did"] = (outcomes.MESSENGER_PROFILE, method, tuple(properties))
         return {"result": "success"}
     if method in ("GET", "DELETE"):
         names = property_names(call.params.values.get("fields"))
         _check_permission(call)
+        call.journal["did"] = (outcomes.MESSENGER_PROFILE, method, tuple(names))
         if method == "DELETE":
             for name in names:
                 profile.pop(name, None)
