@@ -77,6 +77,12 @@ def via_aiohttp(method: str, url: str, **kwargs: Any) -> Reply:
     timeout = kwargs.pop("timeout", None)
     if timeout is not None:
         kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout)
+    files = kwargs.pop("files", None)
+    if files:  # requests' and httpx's files=, as aiohttp takes them
+        form = aiohttp.FormData(kwargs.pop("data", {}))
+        for field, (filename, content, content_type) in files.items():
+            form.add_field(field, content, filename=filename, content_type=content_type)
+        kwargs["data"] = form
 
     async def call() -> Reply:
         async with (
@@ -220,6 +226,27 @@ def test_form_fields_and_the_bearer_header_are_forwarded(
     assert reply.status == 200, reply.body
     assert bearer.status == 200, bearer.body
     assert inprocess.sent.texts == ["as a form", "bearer"]
+
+
+def test_a_file_upload_arrives_whole(inprocess: SendApi, client: Client) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    message = {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
+    with intercept(inprocess):
+        reply = client(
+            "POST",
+            "https://graph.facebook.com/v21.0/me/message_attachments",
+            params={"access_token": TOKEN},
+            data={"message": json.dumps(message)},
+            files={"filedata": ("shoe.png", png, "image/png")},
+        )
+    assert reply.status == 200, reply.body
+    [saved] = inprocess.control("GET", "/attachments")["data"]
+    assert saved["attachment_id"] == reply.json()["attachment_id"]
+    assert (saved["filename"], saved["content_type"], saved["size"]) == (
+        "shoe.png",
+        "image/png",
+        len(png),
+    )
 
 
 @pytest.mark.parametrize(
