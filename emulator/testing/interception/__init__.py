@@ -22,12 +22,13 @@ import importlib.util
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from emulator.rules.limits import GRAPH_HOSTS  # one list, for the proxy and the plugin
+
 if TYPE_CHECKING:
     from emulator.testing.helper import SendApi
 
 __all__ = ["GRAPH_HOSTS", "Interception", "intercept"]
 
-GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com")
 MISSING_AIORESPONSES = (
     "aiohttp is installed but aioresponses is not, so aiohttp calls to Graph cannot be "
     "intercepted: pip install 'send-api-emulator[aiohttp]'"
