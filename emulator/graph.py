@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator import logline, outcomes
-from emulator.edges import EDGES, EdgeCall
+from emulator.edges import EDGES, OBJECTS, EdgeCall
 from emulator.edges.profile import user_profile
 from emulator.entries import request_entry
 from emulator.policy.auth import (
@@ -156,6 +156,15 @@ class GraphEndpoint:
             return user_profile(
                 EdgeCall(world, method, version, params, grant, own_page, now, at, call), node
             )
+        # --- objects of the page's: personas, conversations, messages ----------------------
+        if OBJECTS and node != "me" and node != grant.page_id:
+            at = call["at"]
+            object_call = EdgeCall(world, method, version, params, grant, own_page, now, at, call)
+            for answer_object in OBJECTS:
+                answer = answer_object(object_call, node, edge)
+                if answer is not None:
+                    call["page_id"] = own_page.id
+                    return answer
         # --- everything else acts for a page -----------------------------------------------
         page_id = resolve_node(node, grant, method)
         call["page_id"] = page_id

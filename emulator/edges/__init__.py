@@ -2,12 +2,14 @@
 
 `graph.py` authenticates, resolves the page and hands an `EdgeCall` to the handler; a handler
 checks the method, applies its rules and policy, changes state and returns the answer body.
+`OBJECTS` answer ids that are neither the page nor a person (`GET /{persona-id}`), each asked
+in turn until one knows the id.
 """
 
 from __future__ import annotations
 
 from emulator.edges.attachments import message_attachments
-from emulator.edges.base import EdgeCall, EdgeHandler
+from emulator.edges.base import EdgeCall, EdgeHandler, ObjectHandler
 from emulator.edges.messages import messages
 from emulator.edges.messenger_profile import messenger_profile
 
@@ -17,4 +19,6 @@ EDGES: dict[str, EdgeHandler] = {
     "messenger_profile": messenger_profile,
 }
 
-__all__ = ["EDGES", "EdgeCall", "EdgeHandler"]
+OBJECTS: list[ObjectHandler] = []
+
+__all__ = ["EDGES", "OBJECTS", "EdgeCall", "EdgeHandler", "ObjectHandler"]

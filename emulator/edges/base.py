@@ -25,3 +25,7 @@ class EdgeCall:
 
 
 EdgeHandler = Callable[[EdgeCall], dict[str, Any]]
+# A Graph object that is neither the page nor a person (a persona, a conversation, a message):
+# given the call (its page: the token's), the node id and the edge after it (or None), the
+# answer, or None when the id is not one of this handler's objects.
+ObjectHandler = Callable[[EdgeCall, str, "str | None"], "dict[str, Any] | None"]
