@@ -92,6 +92,11 @@ class PageState:
     attachments: dict[str, SavedAttachment] = field(default_factory=dict)
     # the Messenger Profile API's properties as last set (get_started, greeting, ...)
     messenger_profile: dict[str, Any] = field(default_factory=dict)
+    # the page's personas by id ({"name", "profile_picture_url", "id"}), oldest first
+    personas: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the fields this page subscribed the app to (POST /{page}/subscribed_apps); None: not
+    # changed since load or reset, so the scenario's webhook.fields
+    subscribed_fields: tuple[str, ...] | None = None
 
     @property
     def id(self) -> str:

@@ -29,6 +29,7 @@ from emulator.webhooks.signing import (
     signature_headers,
     verify,
 )
+from emulator.webhooks.subscriptions import is_subscribed
 
 if TYPE_CHECKING:  # httpx is imported when a webhook is first used: start-up stays fast
     import httpx
@@ -124,7 +125,7 @@ class Webhooks:
         self, field: str, page_id: str, psid: str, stamp: int, event: dict[str, Any]
     ) -> None:
         spec = self.world.scenario.webhook
-        if spec is None or field not in spec.fields:
+        if spec is None or not is_subscribed(self.world, page_id, field):
             return
         page = self.world.pages[page_id]
         body = serialize(events.envelope(page_id, stamp, event, instagram=page.instagram))
