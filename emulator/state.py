@@ -21,6 +21,7 @@ from emulator.faults import Faults
 from emulator.ratelimit import RateLimits
 from emulator.rules import limits
 from emulator.scenario.model import ActivitySpec, PageSpec, Scenario
+from emulator.scenario.receivers import receiver_ids
 from emulator.scenario.times import format_instant, resolve
 from emulator.wire.ids import IdFactory
 
@@ -97,6 +98,13 @@ class PageState:
     # the fields this page subscribed the app to (POST /{page}/subscribed_apps); None: not
     # changed since load or reset, so the scenario's webhook.fields
     subscribed_fields: tuple[str, ...] | None = None
+    # the handover protocol: the apps receiving this page's conversations (id -> (name, role)),
+    # the primary one, the scenario's own, and each thread's owner where it is not the primary
+    # (None: idle). A send asks `owners.get(psid, primary) == own_app`: one lookup.
+    receivers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    primary: str | None = None
+    own_app: str | None = None
+    owners: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -116,6 +124,23 @@ class Grant:
     permissions: frozenset[str]
     tasks: frozenset[str]
     expires: datetime | None
+
+
+def connect_receivers(page: PageState, app_id: str) -> None:
+    """The page's receivers and each thread's starting owner, from the scenario."""
+    page.receivers = receivers = receiver_ids(app_id, page.spec)
+    page.primary = next((i for i, (_, role) in receivers.items() if role == "primary"), None)
+    page.own_app = app_id
+    page.owners = {
+        user.psid: user.thread_owner
+        for user in page.spec.users
+        if user.thread_owner is not None and user.thread_owner != page.primary
+    }
+
+
+def persona_record(ident: str, name: str, picture: str) -> dict[str, str]:
+    """A persona as Graph lists it: name, profile_picture_url, id."""
+    return {"name": name, "profile_picture_url": picture, "id": ident}
 
 
 def scenario_size(scenario: Scenario) -> int:
@@ -181,6 +206,8 @@ class World:
         clock = Clock(scenario.clock.start)
         base = clock.now()
         pages = {page.id: self._page(page, base) for page in scenario.pages}
+        for state in pages.values():
+            connect_receivers(state, scenario.app.id)
         grants = {
             token.token: Grant(
                 token.token,
@@ -240,7 +267,14 @@ class World:
             for kind, items in (("comment_id", spec.comments), ("post_id", spec.posts))
             for item in items
         }
-        return PageState(spec, people, refs, activities)
+        page = PageState(spec, people, refs, activities)
+        page.personas = {
+            persona.ident(spec.id): persona_record(
+                persona.ident(spec.id), persona.name, persona.profile_picture_url
+            )
+            for persona in spec.personas
+        }
+        return page
 
     def _activity(self, item: ActivitySpec, kind: str, base: datetime) -> Activity:
         author = item.author_psid or self.ids.numeric_id(16)
@@ -321,7 +355,8 @@ class World:
         if person is None:
             person = Person(psid, None, None, None, False)
             page.people[psid] = person
-        if action["kind"] != "read":
+        # reads do not open the window, nor a referral by an ad (control/referral.py)
+        if action["kind"] != "read" and action.get("opens_window", True):
             if self.rates is not None:  # before last_message is set: a first write engages
                 self.rates.before_write(page, person)
             person.last_message = now

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from emulator.control.referral import ReferralError, parse_referral
 from emulator.rules.fields import is_url
 from emulator.state import PageState
 
@@ -33,7 +34,8 @@ def parse_action(
     `inbox` what people did (World.outbox and World.inbox), both oldest first."""
     if len(body) != 1:
         raise ActionError(
-            "send exactly one of text, quick_reply, postback, attachment, reaction, unreact, read"
+            "send exactly one of text, quick_reply, postback, attachment, reaction, unreact, read,"
+            " referral"
         )
     key, value = next(iter(body.items()))
     if key == "text":
@@ -76,6 +78,11 @@ def parse_action(
             "emoji": emoji,
             "action": action,
         }
+    if key == "referral":  # arrives by an m.me link, an ad or the chat plugin
+        try:
+            return parse_referral(value, page, psid, outbox)
+        except ReferralError as exc:
+            raise ActionError(str(exc)) from None
     if key == "read":
         if value is not True:
             raise ActionError('read takes true: {"read": true}')

@@ -240,3 +240,69 @@ PROXY_BODY_MAX = 100 * 1024 * 1024  # a plain-HTTP request's body relayed throug
 PROXY_IDLE_SECONDS = 60.0  # a proxy connection with no request for this long is closed
 PROXY_CONNECT_SECONDS = 10.0  # opening a tunnel to another host gives up after this
 PROXY_FORWARD_SECONDS = 60.0  # a plain-HTTP request forwarded to another host
+
+# --- the handover protocol (issue 12) ------------------------------------------------------------
+# The Page Inbox's app id (reference §15.2; the docs' 14-digit print is a typo, §9.2) and name.
+PAGE_INBOX_APP_ID = "263902037430900"
+PAGE_INBOX_NAME = "Page Inbox"
+HANDOVER_ROLES = ("primary", "secondary")
+
+# --- referrals and the Conversations API (issue 12) -------------------------------------------
+# An m.me link's `ref`: "up to 250 characters" (Meta's m.me links page).
+REFERRAL_REF_MAX = 250
+REFERRAL_URI_MAX = 2048  # a chat plugin's referer_uri and the ad context's URLs (ours: a bound)
+# Graph's page size when `limit` is not given, and the most one page answers (the emulator's
+# bound; Graph's own maximum for these edges is not published).
+CONVERSATIONS_PAGE_DEFAULT = 25
+CONVERSATIONS_PAGE_MAX = 100
+FIELDS_TEXT_MAX = 4096  # a `fields` parameter longer than this is refused before it is parsed
+FIELDS_DEPTH_MAX = 3  # nesting of `{...}` in `fields`: conversation{messages{from}} and no more
+FIELDS_ENTRIES_MAX = 100  # names in one `fields`, all levels together
+
+# --- Graph's cursor paging (wire/paging.py) -----------------------------------------------------
+PAGING_DEFAULT_LIMIT = 25  # Graph's default page size
+PAGING_MAX_LIMIT = 100  # a larger `limit` is served as this (inferred; edges differ on Graph)
+PAGING_CURSOR_MAX = 1024  # a longer `after`/`before` is not one of our cursors
+
+# --- personas (issue 12; reference §15.3, Meta's personas page) ---------------------------------
+PERSONA_NAME_MAX = 50  # "name at most 50 characters" (counted as code points)
+PERSONA_ID_DIGITS = 15  # persona ids as the platform shows them (numeric strings)
+
+# --- subscribed apps (issue 12; the Page reference's subscribed_apps edge, v25.0) ---------------
+# The `subscribed_fields` enum in the order the API declares it (its errors list it so).
+PAGE_WEBHOOK_FIELDS = (
+    "feed", "mention", "name", "picture", "category", "description", "conversations",
+    "feature_access_list", "inbox_labels", "standby", "message_mention", "messages",
+    "message_reactions", "messaging_account_linking", "messaging_checkout_updates",
+    "messaging_customer_information", "message_echoes", "message_edits", "message_deliveries",
+    "message_context", "messaging_game_plays", "messaging_optins", "messaging_optouts",
+    "messaging_payments", "messaging_postbacks", "messaging_pre_checkouts", "message_reads",
+    "messaging_referrals", "messaging_handovers", "messaging_policy_enforcement",
+    "marketing_message_delivery_failed", "marketing_message_echoes",
+    "marketing_message_deliveries", "marketing_message_clicks", "marketing_message_reads",
+    "messaging_appointments", "messaging_direct_sends", "messaging_fblogin_account_linking",
+    "user_action", "messaging_feedback", "send_cart", "group_feed", "calls",
+    "call_permission_reply", "call_settings_update", "response_feedback", "messaging_integrity",
+    "business_integrity", "messaging_in_thread_lead_form_submit",
+    "message_template_status_update", "founded", "company_overview", "mission", "products",
+    "general_info", "leadgen", "leadgen_fat", "leadgen_update", "location", "hours", "parking",
+    "public_transit", "page_about_story", "mcom_invoice_change", "invoice_access_invoice_change",
+    "invoice_access_invoice_draft_change", "invoice_access_onboarding_status_active",
+    "invoice_access_bank_slip_events", "local_delivery", "phone", "email", "website", "ratings",
+    "attire", "payment_options", "culinary_team", "general_manager", "price_range", "awards",
+    "hometown", "current_location", "bio", "affiliation", "birthday", "personal_info",
+    "personal_interests", "members", "checkins", "page_upcoming_change",
+    "page_change_proposal", "merchant_review", "product_review", "videos", "live_videos",
+    "video_text_question_responses", "registration", "payment_request_update",
+    "publisher_subscriptions", "invalid_topic_placeholder",
+    "marketing_messages_subscriber_upload_status", "follow", "story_share",
+    "comment_poll_response", "story_poll_response",
+)  # fmt: skip
+# Messenger's fields need pages_messaging to subscribe to; the Page's other fields need
+# pages_manage_metadata (the (#200) refusals quoted by integrators).
+MESSENGER_WEBHOOK_FIELDS = frozenset(
+    name
+    for name in PAGE_WEBHOOK_FIELDS
+    if name.startswith(("message", "messaging_")) or name in ("standby", "inbox_labels")
+)
+PERMISSION_MANAGE_METADATA = "pages_manage_metadata"

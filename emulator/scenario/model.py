@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -25,6 +26,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from emulator.rules import limits
+from emulator.rules.fields import is_url
+from emulator.scenario.receivers import receiver_problems
 from emulator.scenario.times import (
     as_utc,
     check_time,
@@ -52,6 +55,9 @@ WEBHOOK_FIELDS = (
     "message_deliveries",
     "message_reads",
     "message_reactions",
+    "messaging_handovers",  # the handover protocol: pass, take, request thread control
+    "standby",  # events of threads another app owns
+    "messaging_referrals",  # m.me links, ads and the chat plugin bringing a person to a thread
 )
 
 
@@ -163,6 +169,7 @@ class AppSpec(_Model):
     id: NumericId = "100000000000001"
     secret: str = Field("dev-app-secret", min_length=1)
     require_appsecret_proof: StrictBool = False
+    name: str = "Send API Emulator"  # as GET /{page}/subscribed_apps shows the app
 
 
 def _webhook_url(value: Any) -> Any:
@@ -201,6 +208,7 @@ class UserSpec(_Model):
     locale: str | None = Field(None, pattern=r"^[a-z]{2,3}_[A-Z]{2}$")  # e.g. en_US
     timezone: TimezoneOffset | None = None  # hours from UTC, e.g. -7 or 5.5
     gender: str | None = Field(None, min_length=1)
+    thread_owner: NumericId | None = None  # the app owning their thread at start (handover)
 
 
 class UserRefSpec(_Model):
@@ -216,6 +224,47 @@ class ActivitySpec(_Model):
     author_psid: NumericId | None = None
 
 
+class ConnectedAppSpec(_Model):
+    """Another app connected to the page (handover protocol): its id, name and role."""
+
+    id: NumericId
+    name: str = ""
+    role: Literal[limits.HANDOVER_ROLES] = "secondary"  # type: ignore[valid-type]
+
+
+class HandoverSpec(_Model):
+    """Who receives a page's conversations (handover protocol): the scenario's own app is
+    primary unless `role` says secondary; the Page Inbox is a secondary receiver unless
+    `page_inbox` is false; `apps` connects more apps."""
+
+    role: Literal[limits.HANDOVER_ROLES] = "primary"  # type: ignore[valid-type]
+    page_inbox: StrictBool = True
+    apps: list[ConnectedAppSpec] = []
+
+
+def _persona_picture(value: Any) -> Any:
+    if isinstance(value, str) and not is_url(value):
+        raise ValueError(f"not a valid http(s) URL: {value!r}")
+    return value
+
+
+class PersonaSpec(_Model):
+    """A persona the page speaks as (`persona_id` on sends); its id is made from the page's id
+    and its name when not given, the same at every load."""
+
+    id: NumericId | None = None
+    name: str = Field(min_length=1, max_length=limits.PERSONA_NAME_MAX)
+    profile_picture_url: Annotated[str, BeforeValidator(_persona_picture)]
+
+    def ident(self, page_id: str) -> str:
+        """Its id: as given, or made from the page's id and the name (stable across loads)."""
+        if self.id is not None:
+            return self.id
+        digest = hashlib.sha256(f"{page_id}/{self.name}".encode()).digest()
+        number = int.from_bytes(digest[:8], "big") % 9 * 10**14
+        return str(10**14 + number + int.from_bytes(digest[8:16], "big") % 10**14)
+
+
 class PageSpec(_Model):
     id: NumericId
     name: str = ""
@@ -226,6 +275,9 @@ class PageSpec(_Model):
     comments: list[ActivitySpec] = []
     posts: list[ActivitySpec] = []
     products: list[NumericId] = []  # catalogue products the product template may show
+    personas: list[PersonaSpec] = []  # who the page may speak as (POST /{page}/personas adds)
+    # the handover protocol's receivers; the default made without validating (see _Model)
+    handover: HandoverSpec = HandoverSpec.model_construct()
 
 
 class BehaviourSpec(_Model):
@@ -454,10 +506,12 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
             ("user_refs", [r.ref for r in page.user_refs]),
             ("comments", [c.id for c in page.comments]),
             ("posts", [c.id for c in page.posts]),
+            ("personas", [persona.ident(page.id) for persona in page.personas]),
         ):
             seen = activities if key in ("comments", "posts") else set()
             for i, ident in enumerate(items):
                 if ident in seen:
                     problems.append((f"pages[{p}].{key}[{i}]", f"duplicate {ident!r}"))
                 seen.add(ident)
+        problems.extend(receiver_problems(scenario.app.id, page, f"pages[{p}]"))
     return problems

@@ -345,6 +345,28 @@ class Person:
         """Read everything the page sent so far (does not open the window)."""
         return self._act({"read": True})
 
+    def arrives_from(self, ref: str, source: str = "SHORTLINK") -> Inbound:
+        """Open the thread by an m.me link with `ref` (`messaging_referrals`; for a new person,
+        the Get Started postback with `postback.referral` when the page has one)."""
+        return self._act({"referral": {"source": source, "ref": ref}})
+
+    def clicks_ad(self, ad_id: str, ref: str | None = None, **ads_context_data: str) -> Inbound:
+        """Arrive by a click-to-Messenger ad (`source: ADS`): `ad_title`, `photo_url`,
+        `video_url`, `post_id`, `product_id` as keywords. Opens no window until they write."""
+        body: dict[str, Any] = {"source": "ADS", "ad_id": ad_id}
+        if ref is not None:
+            body["ref"] = ref
+        if ads_context_data:
+            body["ads_context_data"] = ads_context_data
+        return self._act({"referral": body})
+
+    def opens_chat_plugin(self, referer_uri: str, ref: str | None = None) -> Inbound:
+        """Start chatting in the chat plugin on `referer_uri` (`source: CUSTOMER_CHAT_PLUGIN`)."""
+        body: dict[str, Any] = {"source": "CUSTOMER_CHAT_PLUGIN", "referer_uri": referer_uri}
+        if ref is not None:
+            body["ref"] = ref
+        return self._act({"referral": body})
+
     @property
     def sent(self) -> SentList:
         """What was sent to this person (on this page, if one was named)."""
@@ -507,7 +529,11 @@ def _event(answer: dict[str, Any], stamp: int) -> dict[str, Any]:
         return events.read(answer["psid"], answer["page_id"], stamp, stamp)
     psid, page, mid, kind = answer["psid"], answer["page_id"], str(answer["mid"]), answer["kind"]
     if kind == "postback":
-        return events.postback(psid, page, stamp, mid, answer["title"], answer["payload"])
+        return events.postback(
+            psid, page, stamp, mid, answer["title"], answer["payload"], answer.get("referral")
+        )
+    if kind == "referral":
+        return events.referral(psid, page, stamp, answer["referral"])
     if kind == "reaction":
         return events.reaction(
             psid, page, stamp, mid, answer["reaction"], answer["emoji"], answer["action"]

@@ -29,6 +29,7 @@ from emulator.webhooks.signing import (
     signature_headers,
     verify,
 )
+from emulator.webhooks.standby import STANDBY, on_standby, standby_event
 from emulator.webhooks.subscriptions import is_subscribed
 
 if TYPE_CHECKING:  # httpx is imported when a webhook is first used: start-up stays fast
@@ -72,6 +73,8 @@ class Webhooks:
             self._inbound(payload)
         elif kind == "send":
             self._sent(payload)
+        elif kind == "handover":
+            self._handover(payload)
 
     def _inbound(self, act: dict[str, Any]) -> None:
         """What the person did, as the platform reports it."""
@@ -89,8 +92,19 @@ class Webhooks:
             )
             self._enqueue("messages", page_id, psid, stamp, event)
         elif kind == "postback":
-            event = events.postback(psid, page_id, stamp, act["mid"], act["title"], act["payload"])
+            event = events.postback(
+                psid,
+                page_id,
+                stamp,
+                act["mid"],
+                act["title"],
+                act["payload"],
+                act.get("referral"),
+            )
             self._enqueue("messaging_postbacks", page_id, psid, stamp, event)
+        elif kind == "referral":
+            event = events.referral(psid, page_id, stamp, act["referral"])
+            self._enqueue("messaging_referrals", page_id, psid, stamp, event)
         elif kind == "reaction":
             event = events.reaction(
                 psid, page_id, stamp, act["mid"], act["reaction"], act["emoji"], act["action"]
@@ -119,16 +133,31 @@ class Webhooks:
         receipt = events.delivery(psid, page_id, delivered, [entry["message_id"]], stamp)
         self._enqueue("message_deliveries", page_id, psid, delivered, receipt)
 
+    def _handover(self, change: dict[str, Any]) -> None:
+        """Thread control changed: the scenario's app hears of it when it gains or loses the
+        thread, or is asked for it (emulator/handover.py decides: `notice`)."""
+        if change["notice"] is None:
+            return
+        key, body = change["notice"]
+        page_id, psid = change["page_id"], change["psid"]
+        stamp = self.stamps.next(self.world.clock.now())
+        event = events.handover(psid, page_id, stamp, key, body)
+        self._enqueue("messaging_handovers", page_id, psid, stamp, event)
+
     # --- the queue ---------------------------------------------------------------------
 
     def _enqueue(
         self, field: str, page_id: str, psid: str, stamp: int, event: dict[str, Any]
     ) -> None:
+        page = self.world.pages[page_id]
+        channel = "messaging"
+        if on_standby(page, psid, field):  # another app owns the thread (handover protocol)
+            field, channel, event = STANDBY, STANDBY, standby_event(event)
         spec = self.world.scenario.webhook
         if spec is None or not is_subscribed(self.world, page_id, field):
             return
-        page = self.world.pages[page_id]
-        body = serialize(events.envelope(page_id, stamp, event, instagram=page.instagram))
+        envelope = events.envelope(page_id, stamp, event, instagram=page.instagram, channel=channel)
+        body = serialize(envelope)
         headers = {
             "Content-Type": "application/json",
             **signature_headers(self.world.scenario.app.secret, body),

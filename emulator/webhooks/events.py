@@ -21,11 +21,16 @@ class Timestamps:
 
 
 def envelope(
-    page_id: str, time: int, event: dict[str, Any], *, instagram: bool = False
+    page_id: str,
+    time: int,
+    event: dict[str, Any],
+    *,
+    instagram: bool = False,
+    channel: str = "messaging",  # "standby": a thread another app owns (handover protocol)
 ) -> dict[str, Any]:
     return {
         "object": "instagram" if instagram else "page",
-        "entry": [{"id": page_id, "time": time, "messaging": [event]}],
+        "entry": [{"id": page_id, "time": time, channel: [event]}],
     }
 
 
@@ -100,13 +105,26 @@ def read(psid: str, page_id: str, time: int, watermark: int) -> dict[str, Any]:
 
 
 def postback(
-    psid: str, page_id: str, time: int, mid: str, title: str, payload: str
+    psid: str,
+    page_id: str,
+    time: int,
+    mid: str,
+    title: str,
+    payload: str,
+    referral: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The person tapped a postback button (`messaging_postbacks`)."""
-    return {
-        **_between(psid, page_id, time),
-        "postback": {"mid": mid, "title": title, "payload": payload},
-    }
+    """The person tapped a postback button (`messaging_postbacks`); Get Started after arriving
+    by a referral carries it (`postback.referral`)."""
+    body: dict[str, Any] = {"mid": mid, "title": title, "payload": payload}
+    if referral is not None:
+        body["referral"] = referral
+    return {**_between(psid, page_id, time), "postback": body}
+
+
+def referral(psid: str, page_id: str, time: int, referral: dict[str, Any]) -> dict[str, Any]:
+    """The person came to the thread by an m.me link, an ad or the chat plugin
+    (`messaging_referrals`)."""
+    return {**_between(psid, page_id, time), "referral": referral}
 
 
 def reaction(
@@ -119,6 +137,12 @@ def reaction(
     }
 
 
+def handover(psid: str, page_id: str, time: int, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Thread control changed (`messaging_handovers`): `pass_thread_control`,
+    `take_thread_control` or `request_thread_control`, app ids as strings."""
+    return {**_between(psid, page_id, time), key: body}
+
+
 FIELD_OF_EVENT = {
     "message": "messages",
     "echo": "message_echoes",
@@ -126,4 +150,5 @@ FIELD_OF_EVENT = {
     "read": "message_reads",
     "postback": "messaging_postbacks",
     "reaction": "message_reactions",
+    "referral": "messaging_referrals",
 }
