@@ -268,6 +268,8 @@ class GraphEndpoint:
         )
         if "fault" in call:  # an injected fault decided (or delayed) this answer
             entry["fault"] = call["fault"]
+        if "persona" in call:  # a send as a persona: who spoke
+            entry["persona"] = call["persona"]
         world.record_request(entry)
         logline.request_line(
             call["method"],

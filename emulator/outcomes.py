@@ -18,6 +18,9 @@ PAGE = "page"  # GET /me
 SENDER_ACTION = "sender_action"  # (kind, action)
 MESSENGER_PROFILE = "messenger_profile"  # (kind, method, property names)
 UPLOAD = "upload"  # the Attachment Upload API
+PERSONA = "persona"  # (kind, "created" | "listed" | "read" | "deleted", id or count)
+SUBSCRIBED_APPS = "subscribed_apps"  # (kind, method, field names)
+HANDOVER = "handover"  # (kind, words): "thread passed to <app id>", "thread taken", ...
 _VERBS = {"POST": "set", "GET": "read", "DELETE": "deleted"}
 
 
@@ -25,6 +28,8 @@ def worded(body: Any, error: GraphError | None, raw_key: str | None, call: dict[
     """`sent m_…`, `sender action typing_on`, `profile read first_name,id`, `rejected #10/…
     outside_window`, …; a batch entry's ends with `(batch entry, v21.0)`."""
     text = _ended(body, error, raw_key, call.get("did"))
+    if "persona" in call:  # a send as a persona says who spoke
+        text += f" as {call['persona']}"
     if call.get("batch"):
         text += f" (batch entry, {call.get('served')})"
     return text
@@ -59,6 +64,13 @@ def _did(did: tuple[Any, ...], body: Any) -> str:
     if kind == MESSENGER_PROFILE:
         verb = _VERBS.get(did[1], did[1].lower())
         return f"messenger profile {verb} {','.join(did[2])}".rstrip()
+    if kind == HANDOVER:
+        return str(did[1])
     if kind == UPLOAD:
         return f"attachment saved {body.get('attachment_id')}"
+    if kind == PERSONA:
+        return f"persona {did[1]} {did[2]}"
+    if kind == SUBSCRIBED_APPS:
+        verb = _VERBS.get(did[1], did[1].lower())
+        return f"subscribed apps {verb} {','.join(did[2])}".rstrip()
     return "answered"

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from emulator.edges.attachments import message_attachments
 from emulator.edges.base import EdgeCall, EdgeHandler, ObjectHandler
+from emulator.edges.handover import EDGES as HANDOVER_EDGES
 from emulator.edges.messages import messages
 from emulator.edges.messenger_profile import messenger_profile
+from emulator.edges.personas import persona_object, personas
+from emulator.edges.subscribed_apps import subscribed_apps
 
 EDGES: dict[str, EdgeHandler] = {
     "messages": messages,
     "message_attachments": message_attachments,
     "messenger_profile": messenger_profile,
+    "personas": personas,
+    "subscribed_apps": subscribed_apps,
+    **HANDOVER_EDGES,  # pass/take/request/release_thread_control, thread_owner, ...
 }
 
-OBJECTS: list[ObjectHandler] = []
+OBJECTS: list[ObjectHandler] = [persona_object]
 
 __all__ = ["EDGES", "OBJECTS", "EdgeCall", "EdgeHandler", "ObjectHandler"]

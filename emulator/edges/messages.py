@@ -102,23 +102,26 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
             payload = {**payload, "message_id": request.payload["message_id"]}
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
-    world.record_send(
-        sent_entry(
-            message_id,
-            call.page.id,
-            request.recipient.as_sent,
-            target.recipient_id,
-            request.messaging_type,
-            request.tag,
-            request.notification_type,
-            request.message,
-            request.sender_action,
-            request.payload,
-            request.persona_id,
-            request.reply_to,
-            attachment_id,
-            call.version,
-            call.now_iso,
-        )
+    entry = sent_entry(
+        message_id,
+        call.page.id,
+        request.recipient.as_sent,
+        target.recipient_id,
+        request.messaging_type,
+        request.tag,
+        request.notification_type,
+        request.message,
+        request.sender_action,
+        request.payload,
+        request.persona_id,
+        request.reply_to,
+        attachment_id,
+        call.version,
+        call.now_iso,
     )
+    if request.persona_id is not None:  # who spoke, as they were when they spoke
+        persona = call.page.personas[request.persona_id]
+        entry["persona"] = dict(persona)
+        call.journal["persona"] = persona["name"]
+    world.record_send(entry)
     return payload

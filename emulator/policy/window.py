@@ -1,9 +1,10 @@
 """May this page message this person now, this way? Windows, tags, blocks, private replies.
 
 Pure: the page state, the grant and `now` are passed in; nothing is changed here. The order
-follows the reference's §7.6: recipient resolution, permissions, then window and tag (tag
-retirement, Instagram's one tag, the Human Agent permission, the feedback template, the 24-hour
-and 7-day windows), then the person's own state (blocked).
+follows the reference's §7.6: recipient resolution, permissions, thread ownership (handover
+protocol), then window and tag (tag retirement, Instagram's one tag, the Human Agent
+permission, the feedback template, the 24-hour and 7-day windows), then the person's own state
+(blocked).
 """
 
 from __future__ import annotations
@@ -72,10 +73,15 @@ def check_send(
             unknown = catalog.CANNOT_SEND_TO_ID if unknown_psid == "cannot_send_to_id" else None
             raise (unknown or catalog.NO_MATCHING_USER)(path="recipient.id")
         check_messaging_permissions(grant, kind)
+        # the handover protocol: only the thread's owner sends (one lookup: emulator/handover)
+        if page.owners.get(person.psid, page.primary) != page.own_app:
+            raise catalog.THREAD_OWNED_BY_ANOTHER_APP(path="recipient.id")
         window_from = person.last_message
         blocked = person.blocked
         target = Target(person.psid)
 
+    if request.persona_id is not None and request.persona_id not in page.personas:
+        raise catalog.PERSONA_UNKNOWN(path="persona_id")  # (sender actions too)
     for attachment_id in request.attachment_ids:
         saved = page.attachments.get(attachment_id)
         if saved is None or now - parse_instant(saved.created) > limits.SAVED_ATTACHMENT_LIFETIME:

@@ -1202,6 +1202,138 @@ TEMPORARY_SEND_FAILURE = ErrorSpec(
     is_transient=True,
 )
 
+# --- the handover protocol (issue 12) -----------------------------------------------------
+
+D_HANDOVER = "https://developers.facebook.com/docs/messenger-platform/handover-protocol"
+
+THREAD_OWNED_BY_ANOTHER_APP = ErrorSpec(
+    "thread_owned_by_another_app",
+    10,
+    "(#10) Message failed to send because another app is controlling this thread now.",
+    "only the app that owns the thread (handover protocol) may send to the person, sender "
+    "actions included (sender actions: inferred)",
+    f"{D_ERR} 2018300; {REF} §7.4, §15.2",
+    "D",
+    subcode=2018300,
+)
+HANDOVER_NOT_RECEIVER = ErrorSpec(
+    "handover_not_receiver",
+    10,
+    "(#10) Only available to Primary and Secondary Receivers.",
+    "pass_thread_control's target_app_id is an app connected to the page (the Page Inbox, "
+    "or the page's primary or secondary receivers)",
+    f"{D_ERR} 2018171 (message and subcode documented; code 10, the `(#10) ` prefix and its "
+    "use for a target that is not connected are inferred)",
+    "I",
+    subcode=2018171,
+)
+THREAD_NOT_OWNED = ErrorSpec(
+    "thread_not_owned",
+    10,
+    "(#10) Cannot {action} thread control: this app does not control this thread now.",
+    "only the thread's owner may pass or release it (the primary may pass an idle thread)",
+    f"{D_HANDOVER} (only the owner passes; no captured refusal: the string is inferred)",
+    "I",
+)
+TAKE_NOT_PRIMARY = ErrorSpec(
+    "take_not_primary",
+    10,
+    "(#10) Only the Primary Receiver can take thread control.",
+    "take_thread_control is the primary receiver's",
+    f"{D_HANDOVER}/take-thread-control (no captured refusal: the string is inferred)",
+    "I",
+)
+REQUEST_OWN_THREAD = ErrorSpec(
+    "request_own_thread",
+    10,
+    "(#10) This app already controls this thread.",
+    "request_thread_control is for an app that does not own the thread",
+    f"{D_HANDOVER}/request-thread-control (no captured refusal: the string is inferred)",
+    "I",
+)
+TARGET_APP_REQUIRED = ErrorSpec(
+    "target_app_id_required",
+    100,
+    "(#100) The parameter target_app_id is required",
+    "pass_thread_control needs target_app_id",
+    f"{D_HANDOVER}/pass-thread-control; the wording of the observed `The parameter recipient "
+    f"is required` ({REF} §7.5)",
+    "I",
+)
+
+# --- personas (issue 12) -----------------------------------------------------------------
+
+D_PERSONAS = (
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/personas"
+)
+D_PAGE_REF = "https://developers.facebook.com/docs/graph-api/reference/page/ (v25.0)"
+
+PERSONA_PARAM_REQUIRED = ErrorSpec(
+    "persona_param_required",
+    100,
+    "(#100) The parameter {param} is required",
+    "POST /{page}/personas needs `name` and `profile_picture_url` (both Required)",
+    f"{D_PAGE_REF} personas edge; {REF} §15.3; Graph's wording for a missing parameter",
+    "I",
+)
+PERSONA_NAME_TOO_LONG = ErrorSpec(
+    "persona_name_too_long",
+    100,
+    f"(#100) Length of param name must be less than or equal to {limits.PERSONA_NAME_MAX}",
+    f"a persona's name has at most {limits.PERSONA_NAME_MAX} characters",
+    f"{D_PERSONAS} (April 2026); {REF} §15.3; length pattern of message[text]",
+    "I",
+)
+PERSONA_PICTURE_URL = ErrorSpec(
+    "persona_picture_url",
+    100,
+    "(#100) profile_picture_url should represent a valid URL",
+    "profile_picture_url is an http(s) URL (a URI in the Page reference)",
+    f"{D_PAGE_REF} personas edge; URL pattern of the template fields ({REF} §6.1)",
+    "I",
+)
+PERSONA_UNKNOWN = ErrorSpec(
+    "persona_unknown",
+    100,
+    "(#100) Invalid persona_id.",
+    "a send or sender action with persona_id names one of the page's personas (not deleted)",
+    f"{D_PERSONAS}; {REF} §15.3 (no observed refusal); wording of `(#100) Invalid tag.`",
+    "I",
+)
+
+# --- subscribed apps (issue 12) ----------------------------------------------------------
+
+D_SUBSCRIBED_APPS = "https://developers.facebook.com/docs/graph-api/reference/page/subscribed_apps/"
+
+SUBSCRIBED_FIELDS_REQUIRED = ErrorSpec(
+    "subscribed_fields_required",
+    100,
+    "(#100) The parameter subscribed_fields is required",
+    "POST /{page}/subscribed_apps names the fields (Required since v3.2)",
+    f"{D_SUBSCRIBED_APPS}; jgorset/facebook-messenger#231; integrators quoting it in 2026",
+    "O",
+)
+SUBSCRIBED_FIELD_INVALID = ErrorSpec(
+    "subscribed_field_invalid",
+    100,
+    '(#100) Param subscribed_fields[{index}] must be one of {{{allowed}}} - got "{got}".',
+    "every subscribed field is one of the Page's webhook fields, listed in the API's order",
+    f"{D_SUBSCRIBED_APPS} (the enum); {REF} §15.1, §15.4 (the wording, got comments)",
+    "O",
+)
+SUBSCRIBED_FIELD_PERMISSION = ErrorSpec(
+    "subscribed_field_permission",
+    200,
+    "(#200) {text}",
+    "Messenger's fields need pages_messaging, the Page's other fields pages_manage_metadata "
+    "(one line per field refused)",
+    f"{D_SUBSCRIBED_APPS}; jgorset/facebook-messenger#280 (three fields); integrators' notes "
+    "quoting the messages field (2026)",
+    "O",
+    status=403,
+)
+
 # --- the emulator itself ----------------------------------------------------------------
 
 UNKNOWN_ERROR = ErrorSpec(
