@@ -15,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator import __version__, collector
+from emulator import __version__, collector, handover
 from emulator.control import (
     bodies,  # the body parsing run off the event loop
+    page_settings,  # personas and subscribed apps, as set through Graph
     ui,  # a module too: the web UI's files and endpoints
 )
 from emulator.control import faults as fault_control  # a module: it uses ours too
+from emulator.control import handover as handover_control  # likewise
 from emulator.control.person import ActionError, parse_action
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
@@ -263,7 +265,10 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         except ActionError as exc:
             raise ControlError(400, str(exc)) from None
         event = world.person_acts(page, psid, action)
-        return JSONResponse(event, 201 if event["added"] else 200)
+        status = 201 if event["added"] else 200
+        if not handover.owns(page, psid):  # another app's thread: its webhooks are standby
+            return JSONResponse({**event, "standby": True}, status)
+        return JSONResponse(event, status)
 
     async def messenger_profile(request: Request) -> dict[str, Any]:
         page_id = request.path_params["page_id"]
@@ -337,6 +342,8 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         Route("/scenario", endpoint(scenario), methods=["GET", "PUT"]),
         Route("/rules", endpoint(rules), methods=["GET"]),
         *fault_control.fault_routes(world),
+        *handover_control.handover_routes(world),  # /pages/{page_id}/threads...
+        *page_settings.page_settings_routes(world),  # .../personas, .../subscribed_apps
         *ui.ui_routes(world, namespace),
     ]
 

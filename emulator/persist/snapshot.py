@@ -130,7 +130,13 @@ def _page_snapshot(page: PageState) -> dict[str, Any]:
         "attachments": [_fields(attachment) for attachment in page.attachments.values()],
         # a copy: the profile edge changes it in place, and a save encodes in another thread
         "messenger_profile": copy.deepcopy(page.messenger_profile),
+        "personas": [dict(persona) for persona in page.personas.values()],
+        "subscribed_fields": _optional_list(page.subscribed_fields),
     }
+
+
+def _optional_list(fields: tuple[str, ...] | None) -> list[str] | None:
+    return list(fields) if fields is not None else None
 
 
 def _fields(item: Any) -> dict[str, Any]:
@@ -178,6 +184,16 @@ class _PageParts:
     activities: dict[str, Activity]
     attachments: dict[str, SavedAttachment]
     messenger_profile: dict[str, Any]
+    # absent from snapshots made before personas and subscribed apps: the scenario's then
+    personas: dict[str, dict[str, str]] | None = None
+    subscribed_fields: tuple[str, ...] | _Absent | None = None
+
+
+class _Absent:
+    """Marks a snapshot made before subscribed apps were kept (None means "the scenario's")."""
+
+
+ABSENT = _Absent()
 
 
 @dataclass(slots=True)
@@ -206,6 +222,10 @@ class _Decoded:
             page.activities = parts.activities
             page.attachments = parts.attachments
             page.messenger_profile = parts.messenger_profile
+            if parts.personas is not None:
+                page.personas = parts.personas
+            if not isinstance(parts.subscribed_fields, _Absent):
+                page.subscribed_fields = parts.subscribed_fields
         world.grants = self.grants
         # the same deques (their maxlen is the world's max_records): the newest entries stay
         kept = records_of(world)
@@ -430,7 +450,29 @@ def _decode_page(page: PageState, saved: dict[str, Any]) -> _PageParts:
         )
         attachments[attachment.id] = attachment
     profile = _object(_part(saved, "messenger_profile", where), f"{where}messenger_profile")
-    return _PageParts(people, refs, activities, attachments, profile)
+    parts = _PageParts(people, refs, activities, attachments, profile)
+    parts.personas = _decode_personas(saved.get("personas"), f"{where}personas")
+    fields: Any = saved.get("subscribed_fields", ABSENT)
+    if fields is not None and not isinstance(fields, _Absent):
+        fields = tuple(
+            _typed(str)(name, f"{where}subscribed_fields")
+            for name in _list(fields, f"{where}subscribed_fields")
+        )
+    parts.subscribed_fields = fields
+    return parts
+
+
+def _decode_personas(items: Any, where: str) -> dict[str, dict[str, str]] | None:
+    """The page's personas as saved (None when the snapshot predates them)."""
+    if items is None:
+        return None
+    personas: dict[str, dict[str, str]] = {}
+    for index, item in enumerate(_list(items, where)):
+        persona = _object(item, f"{where}[{index}]")
+        keys = ("name", "profile_picture_url", "id")
+        values = [_typed(str)(persona.get(key), f"{where}[{index}].{key}") for key in keys]
+        personas[values[2]] = dict(zip(keys, values, strict=True))
+    return personas
 
 
 def _records(items: Any, kind: str, key: str) -> list[dict[str, Any]]:

@@ -218,7 +218,7 @@ function sentMeta(entry, at) {
     str(entry.messaging_type),
     entry.tag ? `tag ${str(entry.tag)}` : "",
     entry.notification_type && entry.notification_type !== "REGULAR" ? str(entry.notification_type).toLowerCase().replace("_", " ") : "",
-    entry.persona_id ? `persona ${str(entry.persona_id)}` : "",
+    entry.persona_id ? `persona ${str(obj(entry.persona).name || entry.persona_id)}` : "",
     entry.reply_to ? `reply to ${str(obj(entry.reply_to).mid)}` : "",
     message.metadata ? `metadata \u201c${str(message.metadata)}\u201d` : "",
   ], [str(entry.message_id), entry.api_version ? `Graph ${str(entry.api_version)}` : "", str(entry.notification_type)].filter(Boolean).join(" \u00b7 "));
@@ -231,6 +231,16 @@ function reactionBadges(container, reaction, label) {
   container.dataset.signature = signature;
   container.replaceChildren(...["person", "page"].filter((by) => r[by]).map((by) =>
     h("span", { class: "reaction", "data-testid": "reaction", dataset: { by }, title: `${label(by)} reacted`, role: "img", "aria-label": `${label(by)} reacted ${r[by]}` }, r[by])));
+}
+
+// Who spoke: the persona a send named (its name and picture as they were then), or nothing.
+function speaker(entry) {
+  const persona = obj(entry.persona);
+  if (!persona.name) return null;
+  const picture = str(persona.profile_picture_url);
+  return h("p", { class: "persona", "data-testid": "persona", title: `persona ${str(persona.id)}` },
+    /^https?:\/\//i.test(picture) ? h("img", { class: "persona-pic", src: picture, alt: "", referrerpolicy: "no-referrer" }) : null,
+    str(persona.name));
 }
 
 function sentRow(item, { act, resolveAttachment, focusFallback }) {
@@ -261,6 +271,7 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
     "data-testid": "bubble",
     dataset: { kind: "sent", type: rendered.type, template: rendered.template, messageId: mid, seq: item.seq },
   },
+  speaker(entry),
   h("div", { class: "bubble-row" }, h("div", { class: "bubbles" }, rendered.nodes), mid ? reactButton : null),
   reactions,
   sentMeta(entry, item.at),
