@@ -69,8 +69,14 @@ class GraphEndpoint:
         method: str = scope["method"]
         path: str = scope["path"]
         headers = _Headers(scope)
-        # `started`: the journal's duration_ms counts from here
-        call: dict[str, Any] = {"method": method, "path": path, "started": time.perf_counter()}
+        # `started`: the journal's duration_ms counts from here; `scope`: for an edge that
+        # answers with URLs of its own (paging's next), read only there
+        call: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "started": time.perf_counter(),
+            "scope": scope,
+        }
         version = limits.LATEST_VERSION
         world = self.world
         try:

@@ -18,9 +18,8 @@ from emulator.rules import limits
 from emulator.rules.fields import is_url
 from emulator.state import persona_record
 from emulator.wire import catalog
-from emulator.wire.paging import envelope, paginate
+from emulator.wire.paging import envelope, graph_base, paginate
 
-GRAPH_URL = "https://graph.facebook.com"
 _SHOWN = ("name", "profile_picture_url", "id")
 
 
@@ -40,7 +39,7 @@ def personas(call: EdgeCall) -> dict[str, Any]:
             list(call.page.personas.values()),
             lambda persona: persona["id"],
             values,
-            url=f"{GRAPH_URL}/{call.version}/{call.page.id}/personas",
+            url=f"{graph_base(call.journal.get('scope'))}/{call.version}/{call.page.id}/personas",
             carry={"access_token": call.params.token, "fields": values.get("fields")},
         )
         call.journal["did"] = (outcomes.PERSONA, "listed", len(chosen))

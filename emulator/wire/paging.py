@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -20,6 +21,8 @@ from urllib.parse import urlencode
 from emulator.rules import limits
 
 T = TypeVar("T")
+GRAPH_URL = "https://graph.facebook.com"
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _PREFIX = b"AQH"  # what Graph's cursors decode to begin with ("QVFI" in base64)
 
 
@@ -97,6 +100,19 @@ def paginate(
         if start > 0:
             paging["previous"] = f"{url}?{urlencode({**kept, 'limit': size, 'before': first})}"
     return chosen, paging
+
+
+def graph_base(scope: Mapping[str, Any] | None) -> str:
+    """Where this request reached the Graph surface (`http://127.0.0.1:8787`, or
+    `https://graph.facebook.com` when intercepted): the base of the `next` and `previous` URLs,
+    so a client following them stays with the emulator. Graph's own host when unknown."""
+    if scope is None:
+        return GRAPH_URL
+    host = next((value for name, value in scope.get("headers", ()) if name == b"host"), b"")
+    text = host.decode("latin-1")
+    if not text or len(text) > 255 or not _HOST.fullmatch(text):
+        return GRAPH_URL
+    return f"{scope.get('scheme', 'http')}://{text}{scope.get('root_path', '')}"
 
 
 def envelope(data: list[Any], paging: dict[str, Any] | None) -> dict[str, Any]:
