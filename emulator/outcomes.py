@@ -21,6 +21,7 @@ UPLOAD = "upload"  # the Attachment Upload API
 PERSONA = "persona"  # (kind, "created" | "listed" | "read" | "deleted", id or count)
 SUBSCRIBED_APPS = "subscribed_apps"  # (kind, method, field names)
 HANDOVER = "handover"  # (kind, words): "thread passed to <app id>", "thread taken", ...
+CONVERSATIONS = "conversations"  # (kind, words): "conversations listed 3", "message read", ...
 _VERBS = {"POST": "set", "GET": "read", "DELETE": "deleted"}
 
 
@@ -68,6 +69,8 @@ def _did(did: tuple[Any, ...], body: Any) -> str:
         return str(did[1])
     if kind == UPLOAD:
         return f"attachment saved {body.get('attachment_id')}"
+    if kind == CONVERSATIONS:
+        return str(did[1])
     if kind == PERSONA:
         return f"persona {did[1]} {did[2]}"
     if kind == SUBSCRIBED_APPS:

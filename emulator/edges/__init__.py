@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from emulator.edges.attachments import message_attachments
 from emulator.edges.base import EdgeCall, EdgeHandler, ObjectHandler
+from emulator.edges.conversations import conversation_object, conversations
 from emulator.edges.handover import EDGES as HANDOVER_EDGES
 from emulator.edges.messages import messages
 from emulator.edges.messenger_profile import messenger_profile
@@ -22,9 +23,10 @@ EDGES: dict[str, EdgeHandler] = {
     "messenger_profile": messenger_profile,
     "personas": personas,
     "subscribed_apps": subscribed_apps,
+    "conversations": conversations,  # the Conversations API (read-only)
     **HANDOVER_EDGES,  # pass/take/request/release_thread_control, thread_owner, ...
 }
 
-OBJECTS: list[ObjectHandler] = [persona_object]
+OBJECTS: list[ObjectHandler] = [persona_object, conversation_object]
 
 __all__ = ["EDGES", "OBJECTS", "EdgeCall", "EdgeHandler", "ObjectHandler"]

@@ -251,13 +251,10 @@ HANDOVER_ROLES = ("primary", "secondary")
 # An m.me link's `ref`: "up to 250 characters" (Meta's m.me links page).
 REFERRAL_REF_MAX = 250
 REFERRAL_URI_MAX = 2048  # a chat plugin's referer_uri and the ad context's URLs (ours: a bound)
-# Graph's page size when `limit` is not given, and the most one page answers (the emulator's
-# bound; Graph's own maximum for these edges is not published).
-CONVERSATIONS_PAGE_DEFAULT = 25
-CONVERSATIONS_PAGE_MAX = 100
 FIELDS_TEXT_MAX = 4096  # a `fields` parameter longer than this is refused before it is parsed
 FIELDS_DEPTH_MAX = 3  # nesting of `{...}` in `fields`: conversation{messages{from}} and no more
 FIELDS_ENTRIES_MAX = 100  # names in one `fields`, all levels together
+CONVERSATION_SNIPPET_MAX = 100  # a conversation's `snippet`: its newest message, cut (inferred)
 
 # --- Graph's cursor paging (wire/paging.py) -----------------------------------------------------
 PAGING_DEFAULT_LIMIT = 25  # Graph's default page size

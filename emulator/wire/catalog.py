@@ -1334,6 +1334,82 @@ SUBSCRIBED_FIELD_PERMISSION = ErrorSpec(
     status=403,
 )
 
+# --- field expansion and the Conversations API (issue 12) ---------------------------------
+D_CONVERSATIONS = "https://developers.facebook.com/docs/messenger-platform/conversations"
+D_GRAPH_FIELDS = "https://developers.facebook.com/docs/graph-api/guides/field-expansion"
+
+FIELDS_EXPECTED = ErrorSpec(
+    "fields_expected",
+    2500,
+    'Syntax error "Expected "{expected}", got {got}" at character {position}: {fields}',
+    "`fields` closes every `(` and `{` it opens",
+    f'{D_GRAPH_FIELDS}; tobilg/facebook-events-by-location-core#30 (`Expected ")", got end '
+    "of string` observed; a character instead of the end inferred)",
+    "O",
+)
+FIELDS_UNEXPECTED = ErrorSpec(
+    "fields_unexpected",
+    2500,
+    'Syntax error "Expected end of string instead of "{got}"." at character {position}: {fields}',
+    "`fields` is a list of names separated by commas (a stray `}` or a space between names)",
+    f"{D_GRAPH_FIELDS}; the wording follows Graph's other syntax errors",
+    "I",
+)
+FIELDS_MODIFIER = ErrorSpec(
+    "fields_modifier",
+    100,
+    "(#100) Unsupported modifier {modifier} on field {field}",
+    "the one modifier these edges take is `.limit(n)`, n a whole number",
+    f"{D_GRAPH_FIELDS} (modifiers); {D_CONVERSATIONS} (messages.limit)",
+    "I",
+)
+FIELDS_TOO_COMPLEX = ErrorSpec(
+    "fields_too_complex",
+    100,
+    f"(#100) The fields parameter is too complex: at most {limits.FIELDS_ENTRIES_MAX} names, "
+    f"{limits.FIELDS_DEPTH_MAX} levels deep and {limits.FIELDS_TEXT_MAX} characters",
+    "a bound on `fields` so no request holds the server (Graph's own limits are not published)",
+    "README (Bounds on what one request may carry)",
+    "I",
+)
+NONEXISTING_FIELD = ErrorSpec(
+    "nonexisting_field",
+    100,
+    "(#100) Tried accessing nonexisting field ({field}) on node type ({node_type})",
+    "a conversation's fields are id, updated_time, participants, senders, messages, "
+    "message_count, unread_count, snippet, can_reply, link; a message's id, created_time, "
+    "from, to, message",
+    f"{D_CONVERSATIONS}; Graph's wording as observed on a PSID (profile_field_nonexisting); "
+    "the node type names are inferred",
+    "I",
+)
+CONVERSATIONS_PLATFORM = ErrorSpec(
+    "conversations_platform",
+    100,
+    '(#100) Param platform must be one of {{MESSENGER, INSTAGRAM}} - got "{value}".',
+    "`platform` is messenger or instagram",
+    f"{D_CONVERSATIONS}; the enum wording of {REF} §15.1 (its order inferred)",
+    "O",
+)
+READ_ENGAGEMENT_PERMISSION = ErrorSpec(
+    "permission_pages_read_engagement",
+    283,
+    "(#283) Requires pages_read_engagement permission to manage the object",
+    "reading a Messenger page's conversations needs pages_read_engagement",
+    f"{D_CONVERSATIONS} (permissions); the string observed on a Page edge "
+    "(PipedreamHQ/pipedream#7581, 2023), its use here inferred",
+    "I",
+)
+CONVERSATIONS_PERMISSION = ErrorSpec(
+    "permission_conversations",
+    200,
+    "(#200) Requires {permission} permission to manage the object",
+    "the Conversations API needs pages_manage_metadata (Messenger), instagram_basic and "
+    "instagram_manage_messages (Instagram) besides the permissions checked before",
+    f"{D_CONVERSATIONS} (permissions); Graph's permission wording (#230, #283), code 200 inferred",
+    "I",
+)
+
 # --- the emulator itself ----------------------------------------------------------------
 
 UNKNOWN_ERROR = ErrorSpec(

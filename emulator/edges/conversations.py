@@ -1,0 +1,257 @@
+"""The Conversations API, read-only: GET /{page}/conversations, GET /{conversation-id} and its
+/messages edge, GET /{message-id}; from what the emulator recorded (emulator/threads.py).
+
+`/{page}/conversations` takes `platform` (messenger | instagram; a page answers only for its
+own platform, others get an empty list), `user_id` (one person's thread) and `fields` in
+Graph's expansion syntax (`participants,messages.limit(2){message,from}`); without `fields`
+a conversation is `id` and `updated_time`, a message `id` and `created_time` (Meta's
+Conversations API page). Lists are newest first, in Graph's cursor paging.
+
+Order: method, parameters, then the token (Meta's page: pages_messaging,
+pages_read_engagement, pages_manage_metadata on Messenger; instagram_basic,
+instagram_manage_messages, pages_manage_metadata on Instagram; the MESSAGING or MODERATE task).
+An id that is not one of the token page's conversations or messages is Graph's 100/33.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator import outcomes
+from emulator.edges.base import EdgeCall
+from emulator.rules import limits
+from emulator.threads import Message, Thread, find_message, graph_time, participant, threads
+from emulator.wire import catalog
+from emulator.wire.expansion import Field, parse_fields
+from emulator.wire.paging import envelope, paginate
+
+GRAPH_URL = "https://graph.facebook.com"
+CONVERSATION_NODE = "UnifiedThread"  # the node type Graph's errors name (inferred)
+MESSAGE_NODE = "Message"
+CONVERSATION_DEFAULT = (Field("id"), Field("updated_time"))
+MESSAGE_DEFAULT = (Field("id"), Field("created_time"))
+PLATFORMS = ("messenger", "instagram")
+_PARTICIPANT_KEYS = ("name", "email", "username", "id")
+_READ_TASKS = frozenset({"MESSAGE", "MODERATE"})
+
+
+def conversations(call: EdgeCall) -> dict[str, Any]:
+    """GET /{page}/conversations."""
+    if call.method != "GET":
+        raise catalog.METHOD_NOT_SUPPORTED(path="path", method=call.method.lower())
+    values = call.params.values
+    platform = values.get("platform")
+    if platform is not None and str(platform).lower() not in PLATFORMS:
+        raise catalog.CONVERSATIONS_PLATFORM(path="platform", value=str(platform)[:100])
+    fields = _checked(parse_fields(values.get("fields")), CONVERSATION_FIELDS, CONVERSATION_NODE)
+    check_read(call)
+    wanted = "instagram" if call.page.instagram else "messenger"
+    items = threads(call.world, call.page) if str(platform or "messenger").lower() == wanted else []
+    user_id = values.get("user_id")
+    if user_id is not None:
+        items = [item for item in items if item.psid == str(user_id)]
+    chosen, paging = paginate(
+        items,
+        lambda item: item.id,
+        values,
+        url=f"{GRAPH_URL}/{call.version}/{call.page.id}/conversations",
+        carry=_carry(call, platform=platform, user_id=user_id),
+    )
+    call.journal["did"] = (outcomes.CONVERSATIONS, f"conversations listed {len(chosen)}")
+    data = [_conversation(call, item, fields or CONVERSATION_DEFAULT) for item in chosen]
+    return envelope(data, paging)
+
+
+def conversation_object(call: EdgeCall, node: str, edge: str | None) -> dict[str, Any] | None:
+    """GET /{conversation-id}[/messages] and GET /{message-id}; None for ids of other kinds."""
+    if node.startswith("t_"):
+        return _thread_node(call, node, edge)
+    if node.startswith("m_"):
+        return _message_node(call, node, edge)
+    return None
+
+
+def _thread_node(call: EdgeCall, node: str, edge: str | None) -> dict[str, Any]:
+    item = next((t for t in threads(call.world, call.page) if t.id == node), None)
+    if item is None or call.method != "GET":
+        raise catalog.UNSUPPORTED_REQUEST(path="node", method=call.method.lower(), node=node)
+    values = call.params.values
+    if edge is None:
+        fields = _checked(
+            parse_fields(values.get("fields")), CONVERSATION_FIELDS, CONVERSATION_NODE
+        )
+        check_read(call)
+        call.journal["did"] = (outcomes.CONVERSATIONS, "conversation read")
+        return _conversation(call, item, fields or CONVERSATION_DEFAULT)
+    if edge != "messages":
+        raise catalog.NONEXISTING_FIELD(path="path", field=edge[:100], node_type=CONVERSATION_NODE)
+    fields = _checked(parse_fields(values.get("fields")), MESSAGE_FIELDS, MESSAGE_NODE)
+    check_read(call)
+    chosen, paging = paginate(
+        item.messages,
+        lambda message: message.id,
+        values,
+        url=f"{GRAPH_URL}/{call.version}/{item.id}/messages",
+        carry=_carry(call),
+    )
+    call.journal["did"] = (outcomes.CONVERSATIONS, f"messages listed {len(chosen)}")
+    data = [_message(call, item, m, fields or MESSAGE_DEFAULT) for m in chosen]
+    return envelope(data, paging)
+
+
+def _message_node(call: EdgeCall, node: str, edge: str | None) -> dict[str, Any]:
+    found = find_message(call.world, call.page, node)
+    if found is None or call.method != "GET":
+        raise catalog.UNSUPPORTED_REQUEST(path="node", method=call.method.lower(), node=node)
+    if edge is not None:
+        raise catalog.NONEXISTING_FIELD(path="path", field=edge[:100], node_type=MESSAGE_NODE)
+    fields = _checked(parse_fields(call.params.values.get("fields")), MESSAGE_FIELDS, MESSAGE_NODE)
+    check_read(call)
+    call.journal["did"] = (outcomes.CONVERSATIONS, "message read")
+    return _message(call, found[0], found[1], fields or MESSAGE_DEFAULT)
+
+
+def check_read(call: EdgeCall) -> None:
+    """The token may read the page's conversations (Meta's Conversations API page)."""
+    granted = call.grant.permissions
+    if call.page.instagram:
+        for permission in ("instagram_basic", "instagram_manage_messages"):
+            if permission not in granted:
+                raise catalog.CONVERSATIONS_PERMISSION(path="access_token", permission=permission)
+    else:
+        if limits.PERMISSION_MESSAGING not in granted:
+            raise catalog.PERMISSION_MESSAGING(path="access_token")
+        if "pages_read_engagement" not in granted:
+            raise catalog.READ_ENGAGEMENT_PERMISSION(path="access_token")
+    if "pages_manage_metadata" not in granted:
+        raise catalog.CONVERSATIONS_PERMISSION(
+            path="access_token", permission="pages_manage_metadata"
+        )
+    if not _READ_TASKS & call.grant.tasks:
+        raise catalog.TASK_MESSAGE(path="access_token")
+
+
+# --- what a conversation and a message answer ------------------------------------------
+
+
+def _conversation(call: EdgeCall, item: Thread, fields: tuple[Field, ...]) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    for field in fields:
+        if field.name == "messages":
+            answer["messages"] = _nested_messages(call, item, field)
+        else:
+            answer[field.name] = _pick(CONVERSATION_FIELDS[field.name](call, item), field)
+    answer.setdefault("id", item.id)  # Graph answers a node's id with any selection
+    return answer
+
+
+def _nested_messages(call: EdgeCall, item: Thread, field: Field) -> dict[str, Any]:
+    fields = field.children or MESSAGE_DEFAULT
+    values = {} if field.limit is None else {"limit": str(max(field.limit, 1))}
+    chosen, paging = paginate(
+        item.messages,
+        lambda message: message.id,
+        values,
+        url=f"{GRAPH_URL}/{call.version}/{item.id}/messages",
+        carry=_carry(call),
+    )
+    if field.limit == 0:
+        chosen, paging = [], None
+    return envelope([_message(call, item, m, fields) for m in chosen], paging)
+
+
+def _message(
+    call: EdgeCall, item: Thread, message: Message, fields: tuple[Field, ...]
+) -> dict[str, Any]:
+    page, person = call.page, participant(call.page, item.psid)
+    own = participant(page, None)
+    sender, recipient = (own, person) if message.from_page else (person, own)
+    values: dict[str, Any] = {
+        "id": message.id,
+        "created_time": graph_time(message.created),
+        "from": sender,
+        "to": {"data": [recipient]},
+        "message": message.text,
+    }
+    answer = {field.name: _pick(values[field.name], field) for field in fields}
+    answer.setdefault("id", message.id)
+    return answer
+
+
+def _pick(value: Any, field: Field) -> Any:
+    """A participant (or a list of them) cut down to the subfields asked for, if any."""
+    if field.children is None:
+        return value
+    names = [child.name for child in field.children]
+    if isinstance(value, dict) and "data" in value:
+        return {"data": [{k: v for k, v in entry.items() if k in names} for entry in value["data"]]}
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k in names}
+    return value
+
+
+def _participants(call: EdgeCall, item: Thread) -> dict[str, Any]:
+    return {"data": [participant(call.page, item.psid), participant(call.page, None)]}
+
+
+def _senders(call: EdgeCall, item: Thread) -> dict[str, Any]:
+    """Who wrote in the thread: the person (a thread with no recorded messages exists because
+    they wrote), then the page if it did."""
+    page_wrote = any(message.from_page for message in item.messages)
+    person_wrote = not page_wrote or any(not m.from_page for m in item.messages)
+    people = [participant(call.page, item.psid)] if person_wrote else []
+    return {"data": people + ([participant(call.page, None)] if page_wrote else [])}
+
+
+def _snippet(call: EdgeCall, item: Thread) -> str:
+    return item.messages[0].text[: limits.CONVERSATION_SNIPPET_MAX] if item.messages else ""
+
+
+def _can_reply(call: EdgeCall, item: Thread) -> bool:
+    person = call.page.people.get(item.psid)
+    return person is None or not person.blocked
+
+
+CONVERSATION_FIELDS: dict[str, Callable[[EdgeCall, Thread], Any]] = {
+    "id": lambda call, item: item.id,
+    "updated_time": lambda call, item: graph_time(item.updated),
+    "participants": _participants,
+    "senders": _senders,
+    "messages": lambda call, item: None,  # answered by _nested_messages
+    "message_count": lambda call, item: len(item.messages),
+    "snippet": _snippet,
+    "can_reply": _can_reply,
+}
+MESSAGE_FIELDS = {"id": None, "created_time": None, "from": None, "to": None, "message": None}
+_WITH_CHILDREN = {"participants", "senders", "messages", "from", "to"}
+
+
+def _checked(fields: tuple[Field, ...], known: dict[str, Any], node_type: str) -> tuple[Field, ...]:
+    """Every requested name exists on the node (and on a nested message, its fields)."""
+    for field in fields:
+        if field.name not in known:
+            raise catalog.NONEXISTING_FIELD(path="fields", field=field.name, node_type=node_type)
+        if field.children is None:
+            continue
+        if field.name == "messages":
+            _checked(field.children, MESSAGE_FIELDS, MESSAGE_NODE)
+        elif field.name in _WITH_CHILDREN:
+            for child in field.children:
+                if child.name not in _PARTICIPANT_KEYS:
+                    raise catalog.NONEXISTING_FIELD(
+                        path="fields", field=child.name, node_type="User"
+                    )
+        else:
+            raise catalog.NONEXISTING_FIELD(
+                path="fields", field=field.children[0].name, node_type=node_type
+            )
+    return fields
+
+
+def _carry(call: EdgeCall, **extra: Any) -> dict[str, Any]:
+    """What `next`/`previous` carry over: the token, `fields` and the edge's own filters."""
+    values = call.params.values
+    carried = {"access_token": call.params.token, "fields": values.get("fields")}
+    carried.update({name: value for name, value in extra.items() if value is not None})
+    return carried
