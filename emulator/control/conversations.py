@@ -24,6 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
+from emulator import handover
 from emulator.control import routes as control  # module import: routes.py includes these
 from emulator.rules import limits
 from emulator.scenario.times import format_instant
@@ -44,7 +45,7 @@ def conversation_routes(world: World, namespace: str) -> list[Route]:
         pages = []
         for page in world.pages.values():
             people = [
-                person_view(person, now, latest.get((page.id, person.psid)))
+                person_view(person, now, latest.get((page.id, person.psid)), page)
                 for person in page.people.values()
             ]
             people.sort(key=lambda view: view["psid"])
@@ -74,7 +75,7 @@ def conversation_routes(world: World, namespace: str) -> list[Route]:
         latest = last_activity(world, (page.id, psid)).get((page.id, psid))
         return {
             "page": page_view(page),
-            "person": person_view(person, world.clock.now(), latest),
+            "person": person_view(person, world.clock.now(), latest, page),
             **window_,
             "last_order": last_order(world),
         }
@@ -89,10 +90,14 @@ def page_view(page: PageState) -> dict[str, Any]:
     return {"id": page.id, "name": page.spec.name, "platform": page.spec.platform}
 
 
-def person_view(person: Person, now: datetime, last_activity: str | None) -> dict[str, Any]:
+def person_view(
+    person: Person, now: datetime, last_activity: str | None, page: PageState | None = None
+) -> dict[str, Any]:
     wrote = person.last_message
     name = " ".join(part for part in (person.first_name, person.last_name) if part)
+    owner = {} if page is None else {"thread_owner": thread_owner_view(page, person.psid)}
     return {
+        **owner,
         "psid": person.psid,
         "name": name or None,
         "first_name": person.first_name,
@@ -103,6 +108,22 @@ def person_view(person: Person, now: datetime, last_activity: str | None) -> dic
         "standard_window": window(wrote, limits.STANDARD_WINDOW, now),
         "human_agent_window": window(wrote, limits.EXTENDED_WINDOW, now),
         "last_activity": last_activity,
+    }
+
+
+def thread_owner_view(page: PageState, psid: str) -> dict[str, Any] | None:
+    """Who owns the person's thread (handover protocol): `app_id`, `name`, `role`, and
+    `own_app` (the scenario's app); None while the thread is idle."""
+    app_id = handover.owner(page, psid)
+    if app_id is None:
+        return None
+    name, role = page.receivers.get(app_id, ("", ""))
+    own = app_id == page.own_app
+    return {
+        "app_id": app_id,
+        "name": name or ("this app" if own else None),
+        "role": role,
+        "own_app": own,
     }
 
 

@@ -36,6 +36,7 @@ KINDS = {
     "webhook": "webhook",
     "clock": "clock",
     "reset": "reset",
+    "handover": "handover",  # thread control changed (handover protocol)
 }
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),

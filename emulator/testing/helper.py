@@ -18,6 +18,7 @@ from emulator.rules import limits
 from emulator.scenario.load import ScenarioError
 from emulator.scenario.times import format_instant, parse_instant
 from emulator.testing.backends import Backend, EventLoopThread, ScenarioSource, scenario_text
+from emulator.testing.handover import OtherApp
 from emulator.testing.records import (
     Journal,
     Records,
@@ -175,6 +176,39 @@ class SendApi:
         """Play a person writing to a page (default: the scenario's first page)."""
         return Person(self, str(psid), page_id)
 
+    # --- the handover protocol ------------------------------------------------------------------
+
+    def thread_owner(self, psid: str, page_id: str | None = None) -> str | None:
+        """The app id owning the person's thread now (None: idle)."""
+        page = self._page_id(page_id)
+        owner = self.control("GET", f"/pages/{page}/threads/{psid}")["thread_owner"]
+        return None if owner is None else str(owner["app_id"])
+
+    def inbox(
+        self, psid: str, page_id: str | None = None, app_id: str = limits.PAGE_INBOX_APP_ID
+    ) -> OtherApp:
+        """Act as the Page Inbox (or another connected app) on the person's thread:
+        `.passes_back()`, `.passes_to(app_id)`, `.takes()`, `.requests()`, `.releases()`."""
+        return OtherApp(self, str(psid), page_id, str(app_id))
+
+    # --- what the page set through Graph ----------------------------------------------------------
+
+    def personas(self, page_id: str | None = None) -> list[dict[str, Any]]:
+        """The page's personas, oldest first: `[{"name", "profile_picture_url", "id"}]`."""
+        page = self._page_id(page_id)
+        personas: list[dict[str, Any]] = self.control("GET", f"/pages/{page}/personas")["personas"]
+        return personas
+
+    def subscribed_fields(self, page_id: str | None = None) -> list[str]:
+        """The webhook fields that reach the bot for the page: those the page subscribed the app
+        to (POST /{page}/subscribed_apps; at first the scenario's) that the app's webhook takes."""
+        page = self._page_id(page_id)
+        fields: list[str] = self.control("GET", f"/pages/{page}/subscribed_apps")["delivered"]
+        return fields
+
+    def _page_id(self, page_id: str | None) -> str:
+        return page_id or str(self._scenario_pages()[0]["id"])
+
     def deliver_to(self, handler: WebhookHandler) -> None:
         """Hand each webhook body caused by a person action (`says`, `taps_*`, ...) to
         `handler(body)`, synchronously, as the platform would POST it (a dict: `{"object",
@@ -207,7 +241,13 @@ class SendApi:
         instagram = any(p["id"] == page and p.get("platform") == "instagram" for p in pages)
         stamp = self._stamps.next(parse_instant(answer["timestamp"]))
         inbound = Inbound(answer)
-        inbound.webhook = events.envelope(page, stamp, _event(answer, stamp), instagram=instagram)
+        inbound.webhook = events.envelope(
+            page,
+            stamp,
+            _event(answer, stamp),
+            instagram=instagram,
+            channel="standby" if answer.get("standby") else "messaging",  # another app's thread
+        )
         for handler in list(self._handlers):
             self._hand_over(handler, inbound.webhook)
         return inbound

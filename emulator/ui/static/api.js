@@ -103,7 +103,7 @@ export const api = {
  * emulator. The stream opens again (and resyncs) when the tab is shown.
  */
 export function connectLive({ handlers, onResync, onMode }) {
-  const KINDS = ["sent", "inbound", "request", "webhook", "clock", "reset"];
+  const KINDS = ["sent", "inbound", "request", "webhook", "clock", "reset", "handover"];
   let source = null;
   let failures = 0;
   let pollTimer = null;

@@ -405,6 +405,7 @@ function personRow(page, person) {
   const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
   const nameText = h("span", {});
   const blocked = h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked");
+  const owner = h("span", { class: "badge owner", "data-testid": "owner-badge", hidden: true });
   const psidNode = h("span", { class: "psid muted" }, str(person.psid));
   const standard = windowNode(person, "standard");
   const humanAgent = windowNode(person, "human_agent");
@@ -417,7 +418,7 @@ function personRow(page, person) {
   },
   avatar,
   h("span", { class: "person-text" },
-    h("span", { class: "person-name" }, nameText, blocked),
+    h("span", { class: "person-name" }, nameText, blocked, owner),
     psidNode,
     standard,
     humanAgent));
@@ -429,6 +430,10 @@ function personRow(page, person) {
       setText(nameText, name);
       blocked.hidden = !who.blocked;
       button.dataset.blocked = String(Boolean(who.blocked));
+      // the handover protocol: a thread another app owns (or an idle one) says whose it is
+      const taken = who.thread_owner !== undefined && !who.thread_owner?.own_app;
+      setText(owner, taken ? `with ${ownerName(who.thread_owner)}` : "");
+      owner.hidden = !taken;
       psidNode.hidden = !who.name; // the PSID is the name when there is none
       setWindow(standard, who, "standard");
       setWindow(humanAgent, who, "human_agent");
@@ -643,9 +648,17 @@ const header = {
   you: h("span", { class: "you-are", "data-testid": "you-are" }),
   ids: h("span", { class: "muted" }),
   blocked: h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked"),
+  owner: h("span", { class: "muted", "data-testid": "thread-owner" }),
   standard: h("span", { class: "window", "data-testid": "window-standard" }),
   humanAgent: h("span", { class: "window", "data-testid": "window-human-agent" }),
 };
+
+/** The app owning a thread (handover protocol), as the UI names it. */
+function ownerName(owner) {
+  if (!owner) return "nobody (idle)";
+  if (owner.own_app) return "this app";
+  return str(owner.name) || str(owner.app_id);
+}
 
 function renderHeader(page, person) {
   if (!person) {
@@ -661,6 +674,10 @@ function renderHeader(page, person) {
   setText(header.ids, `PSID ${str(person.psid)}`);
   header.blocked.hidden = !person.blocked;
   const parts = [header.you, header.ids, header.blocked];
+  if (person.thread_owner !== undefined) {
+    setText(header.owner, `Thread owner: ${ownerName(person.thread_owner)}`);
+    parts.push(header.owner);
+  }
   if (person.standard_window) {
     setWindow(header.standard, person, "standard");
     parts.push(header.standard);
@@ -987,6 +1004,11 @@ const handlers = {
   },
   webhook(record) {
     inspector.upsertWebhook(record);
+  },
+  handover(change) {
+    // thread control changed: the owner shown in the list and the header
+    refreshPeople();
+    if (concernsSelected(change.page_id, change.psid)) refreshConversation();
   },
   clock(data) {
     setClock(data.now, data.frozen);
