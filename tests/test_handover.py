@@ -496,3 +496,66 @@ def test_standby_only_when_subscribed(world: tuple[Bot, httpx.Client]) -> None:
     client.post(f"/_emulator/pages/{PAGE}/users/{ADA}/messages", json={"text": "seen"})
     wait_for(lambda: bot.received, "Ada's message")
     assert [e["messaging"][0]["message"]["text"] for e in entries(bot)] == ["seen"]
+
+
+# --- persistence (--state) ------------------------------------------------------------------------
+
+
+def test_thread_owners_survive_a_restart(client: TestClient) -> None:
+    from emulator.persist.snapshot import restore, snapshot
+
+    graph(client, "pass_thread_control", {"recipient": {"id": ADA}, "target_app_id": INBOX})
+    client.post(f"/_emulator/pages/{PAGE}/threads/{GRACE}/pass", json={}).raise_for_status()
+    graph(client, "release_thread_control", {"recipient": {"id": GRACE}})  # idle
+    saved = json.loads(json.dumps(snapshot(client.app.state.world)))  # type: ignore[attr-defined]
+    with TestClient(create_app(load_text(SCENARIO, "handover"))) as after:
+        assert restore(after.app.state.world, saved)  # type: ignore[attr-defined]
+        assert owner(after, ADA) == owned_by(INBOX)
+        assert owner(after, GRACE) == {"data": []}
+        assert owner(after, ALAN) == owned_by(APP)
+        # a damaged one changes nothing
+        damaged = json.loads(json.dumps(saved))
+        damaged["pages"][PAGE]["thread_owners"] = {ADA: 5}
+        with pytest.raises(ValueError, match="thread_owners"):
+            restore(after.app.state.world, damaged)  # type: ignore[attr-defined]
+        assert owner(after, ADA) == owned_by(INBOX)
+    # a snapshot from before the handover protocol keeps the scenario's owners
+    for page in saved["pages"].values():
+        del page["thread_owners"]
+    with TestClient(create_app(load_text(SCENARIO, "handover"))) as older:
+        assert restore(older.app.state.world, saved)  # type: ignore[attr-defined]
+        assert owner(older, GRACE) == owned_by(INBOX)
+
+
+# --- the pytest helper ----------------------------------------------------------------------------
+
+
+def test_the_helper_plays_the_page_inbox() -> None:
+    from emulator.testing import SendApiError, start
+
+    with start(SCENARIO) as send_api:
+        bodies: list[dict[str, Any]] = []
+        send_api.deliver_to(bodies.append)
+        assert send_api.thread_owner(GRACE) == INBOX
+        with httpx.Client(transport=send_api.transport, base_url=send_api.url) as http:
+            graph(http, "pass_thread_control", {"recipient": {"id": ADA}, "target_app_id": INBOX})
+            assert send_api.thread_owner(ADA) == INBOX
+            send_api.person(ADA).says("help")  # another app's thread: the standby channel
+            assert bodies[-1]["entry"][0]["standby"][0]["message"]["text"] == "help"
+            answer = send_api.inbox(ADA).passes_back("done")
+            assert answer["thread_owner"]["app_id"] == APP
+            assert send_api.thread_owner(ADA) == APP
+            send_api.person(ADA).says("thanks")
+            assert "messaging" in bodies[-1]["entry"][0]
+            assert graph(http, "messages", text(ADA)).status_code == 200
+        assert send_api.inbox(ADA, app_id=DESK).requests()["thread_owner"]["app_id"] == APP
+        with pytest.raises(SendApiError, match="Only the Primary Receiver"):
+            send_api.inbox(ADA).takes()
+        send_api.inbox(SECOND_PERSON, SECOND, app_id=DESK).passes_to(APP)
+        assert send_api.thread_owner(SECOND_PERSON, SECOND) == APP
+        assert (
+            send_api.inbox(SECOND_PERSON, SECOND, app_id=DESK).takes()["thread_owner"]["app_id"]
+            == DESK
+        )
+        send_api.inbox(GRACE).releases()
+        assert send_api.thread_owner(GRACE) == APP

@@ -132,6 +132,8 @@ def _page_snapshot(page: PageState) -> dict[str, Any]:
         "messenger_profile": copy.deepcopy(page.messenger_profile),
         "personas": [dict(persona) for persona in page.personas.values()],
         "subscribed_fields": _optional_list(page.subscribed_fields),
+        # the handover protocol: threads whose owner is not the primary (null: idle)
+        "thread_owners": dict(page.owners),
     }
 
 
@@ -187,6 +189,8 @@ class _PageParts:
     # absent from snapshots made before personas and subscribed apps: the scenario's then
     personas: dict[str, dict[str, str]] | None = None
     subscribed_fields: tuple[str, ...] | _Absent | None = None
+    # absent from snapshots made before the handover protocol: the scenario's owners then
+    thread_owners: dict[str, str | None] | None = None
 
 
 class _Absent:
@@ -226,6 +230,8 @@ class _Decoded:
                 page.personas = parts.personas
             if not isinstance(parts.subscribed_fields, _Absent):
                 page.subscribed_fields = parts.subscribed_fields
+            if parts.thread_owners is not None:
+                page.owners = parts.thread_owners
         world.grants = self.grants
         # the same deques (their maxlen is the world's max_records): the newest entries stay
         kept = records_of(world)
@@ -459,7 +465,19 @@ def _decode_page(page: PageState, saved: dict[str, Any]) -> _PageParts:
             for name in _list(fields, f"{where}subscribed_fields")
         )
     parts.subscribed_fields = fields
+    parts.thread_owners = _decode_owners(saved.get("thread_owners"), f"{where}thread_owners")
     return parts
+
+
+def _decode_owners(items: Any, where: str) -> dict[str, str | None] | None:
+    """Each thread's owner where it is not the primary (None when the snapshot predates the
+    handover protocol)."""
+    if items is None:
+        return None
+    owners: dict[str, str | None] = {}
+    for psid, app_id in _object(items, where).items():
+        owners[psid] = _optional(_typed(str))(app_id, f"{where}[{psid}]")
+    return owners
 
 
 def _decode_personas(items: Any, where: str) -> dict[str, dict[str, str]] | None:
