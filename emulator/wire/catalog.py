@@ -1329,9 +1329,8 @@ SUBSCRIBED_FIELD_PERMISSION = ErrorSpec(
     "Messenger's fields need pages_messaging, the Page's other fields pages_manage_metadata "
     "(one line per field refused)",
     f"{D_SUBSCRIBED_APPS}; jgorset/facebook-messenger#280 (three fields); integrators' notes "
-    "quoting the messages field (2026)",
+    "quoting the messages field with HTTP 403 (2026): behaviour.permission_error_status",
     "O",
-    status=403,
 )
 
 # --- field expansion and the Conversations API (issue 12) ---------------------------------
