@@ -323,6 +323,9 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "max_body_bytes": limits.MAX_BODY_BYTES,
                 "max_multipart_bytes": limits.MAX_MULTIPART_BYTES,
                 "attachment_max_bytes": limits.ATTACHMENT_MAX_BYTES,
+                "persona_name_max": limits.PERSONA_NAME_MAX,
+                "paging_default_limit": limits.PAGING_DEFAULT_LIMIT,
+                "paging_max_limit": limits.PAGING_MAX_LIMIT,
             },
         }
 
