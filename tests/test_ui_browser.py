@@ -842,3 +842,23 @@ def test_the_people_list_is_updated_in_place(page: Page, stack: Stack) -> None:
     expect(grace).to_be_focused()
     assert grace.evaluate("(node) => node.__kept") is True  # the same node, not a new one
     assert_not_reloaded(page)
+
+
+def test_a_message_sent_as_a_persona_shows_who_spoke(page: Page, stack: Stack) -> None:
+    token = {"access_token": "PAGE_TOKEN"}
+    made = stack.client.post(
+        "/v21.0/me/personas",
+        params=token,
+        json={"name": "Agent Ann", "profile_picture_url": "https://cdn.example.test/ann.png"},
+    )
+    assert made.status_code == 200, made.text
+    open_ui(page, stack, IN_WINDOW)
+    as_ann = send(stack.client, text_to(IN_WINDOW, "Ann here", persona_id=made.json()["id"]))
+    assert as_ann.status_code == 200, as_ann.text
+    assert send(stack.client, text_to(IN_WINDOW, "the bot again")).status_code == 200
+    spoken = bubbles(page, "sent").filter(has_text="Ann here")
+    expect(spoken.get_by_test_id("persona")).to_have_text("Agent Ann")
+    expect(
+        bubbles(page, "sent").filter(has_text="the bot again").get_by_test_id("persona")
+    ).to_have_count(0)
+    assert_not_reloaded(page)
