@@ -45,6 +45,13 @@ const els = {
   attachType: $("attach-type"),
   attachUrl: $("attach-url"),
   attachSend: document.querySelector("[data-testid='attachment-send']"),
+  referralToggle: $("referral-toggle"),
+  referralForm: $("referral-form"),
+  referralSource: $("referral-source"),
+  referralRef: $("referral-ref"),
+  referralExtra: $("referral-extra"),
+  referralExtraLabel: $("referral-extra-label"),
+  referralSend: document.querySelector("[data-testid='referral-send']"),
   markRead: $("mark-read"),
   advanceForm: $("advance-form"),
   advanceInput: $("advance-input"),
@@ -693,7 +700,7 @@ function renderHeader(page, person) {
 }
 
 function setComposerEnabled(enabled) {
-  for (const control of [els.input, els.attachToggle, els.markRead]) control.disabled = !enabled;
+  for (const control of [els.input, els.attachToggle, els.markRead, els.referralToggle]) control.disabled = !enabled;
   els.send.disabled = !enabled || personBusy;
   // the skip link goes where there is something to do: the composer, else the people list
   els.skipLink.textContent = enabled ? "Skip to the composer" : "Skip to the people list";
@@ -739,6 +746,7 @@ function setPersonBusy(busy) {
   personBusy = busy;
   els.send.disabled = busy || els.input.disabled;
   els.attachSend.disabled = busy;
+  els.referralSend.disabled = busy;
   els.composer.setAttribute("aria-busy", String(busy));
   els.log.classList.toggle("person-busy", busy);
   applyPersonBusy();
@@ -822,6 +830,51 @@ els.attachForm.addEventListener("submit", async (event) => {
 });
 
 els.markRead.addEventListener("click", () => personActs({ read: true }, "Mark as read"));
+
+// Arriving by a referral (control/referral.py): an m.me link's ref, an ad's id, the chat
+// plugin's page URL. The second field is shown for the sources that need it.
+const REFERRAL_EXTRA = {
+  ADS: { label: "Ad id", key: "ad_id", placeholder: "6045246247433", type: "text" },
+  CUSTOMER_CHAT_PLUGIN: { label: "Page URL", key: "referer_uri", placeholder: "https://shop.example/", type: "url" },
+};
+
+function showReferralExtra() {
+  const extra = REFERRAL_EXTRA[els.referralSource.value];
+  els.referralExtra.hidden = els.referralExtraLabel.hidden = !extra;
+  els.referralExtra.required = Boolean(extra);
+  els.referralRef.required = !extra; // an m.me link needs its ref
+  if (extra) {
+    els.referralExtraLabel.textContent = extra.label;
+    els.referralExtra.placeholder = extra.placeholder;
+    els.referralExtra.type = extra.type;
+  }
+}
+els.referralSource.addEventListener("change", showReferralExtra);
+showReferralExtra();
+
+els.referralToggle.addEventListener("click", () => {
+  const open = els.referralForm.hidden;
+  els.referralForm.hidden = !open;
+  els.referralToggle.setAttribute("aria-expanded", String(open));
+  if (open) els.referralSource.focus();
+});
+
+els.referralForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (personBusy) return;
+  const source = els.referralSource.value;
+  const referral = { source };
+  const ref = els.referralRef.value.trim();
+  if (ref) referral.ref = ref;
+  const extra = REFERRAL_EXTRA[source];
+  if (extra) referral[extra.key] = els.referralExtra.value.trim();
+  const ok = await personActs({ referral }, "Referral");
+  if (ok) {
+    els.referralForm.hidden = true;
+    els.referralToggle.setAttribute("aria-expanded", "false");
+    els.input.focus();
+  }
+});
 
 // The skip link moves focus without following its href, which would replace the
 // conversation's #/page/psid deep link in the address bar.

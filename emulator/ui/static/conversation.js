@@ -6,7 +6,7 @@
 // on each render.
 
 import { h, icon, ICONS, str, obj, arr, linkify, clockTime, dayKey, dayLabel, prettyJson, parseTime } from "./dom.js";
-import { renderMessage, renderInbound, renderQuickReplies, reactionEmoji } from "./render.js";
+import { renderMessage, renderInbound, renderQuickReplies, reactionEmoji, referralText } from "./render.js";
 
 /** Messenger drops a typing indicator after 20 s without typing_off (on the emulated clock). */
 export const TYPING_TIMEOUT_MS = 20_000;
@@ -203,7 +203,7 @@ function analyse(items) {
 function isBubble(item) {
   if (item.kind === "rejected") return true;
   if (item.kind === "sent") return Boolean(item.entry?.message);
-  if (item.kind === "inbound") return item.event?.kind === "message" || item.event?.kind === "postback";
+  if (item.kind === "inbound") return ["message", "postback", "referral"].includes(item.event?.kind);
   return false;
 }
 
@@ -317,6 +317,7 @@ function inboundRow(item) {
   const reactions = h("div", { class: "reactions" });
   let detail = "";
   if (event.kind === "postback") detail = `postback ${str(event.payload)}`;
+  if (event.kind === "postback" && event.referral) detail = [detail, referralText(obj(event.referral))].filter(Boolean).join(" \u00b7 ");
   else if (event.quick_reply !== undefined && event.quick_reply !== null) detail = `quick reply ${str(event.quick_reply)}`;
   const node = h("li", {
     class: "item inbound",

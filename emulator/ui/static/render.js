@@ -44,10 +44,26 @@ export function renderMessage(message, ctx) {
   return { type, template, nodes };
 }
 
+const REFERRAL_SOURCES = { SHORTLINK: "an m.me link", ADS: "an ad", CUSTOMER_CHAT_PLUGIN: "the chat plugin" };
+
+/** How the person arrived: "Arrived by an m.me link · ref summer". */
+export function referralText(referral) {
+  const source = str(referral.source);
+  const parts = [`Arrived by ${REFERRAL_SOURCES[source] ?? source}`];
+  if (referral.ref !== undefined) parts.push(`ref ${str(referral.ref)}`);
+  if (referral.ad_id !== undefined) parts.push(`ad ${str(referral.ad_id)}`);
+  if (referral.referer_uri !== undefined) parts.push(str(referral.referer_uri));
+  return parts.join(" \u00b7 ");
+}
+
 /** What the person did (an inbound message or postback), as bubbles: {type, nodes}. */
 export function renderInbound(event) {
   const nodes = [];
   let type = "text";
+  if (event.kind === "referral") {
+    nodes.push(h("p", { class: "bubble text referral" }, referralText(obj(event.referral))));
+    return { type: "referral", nodes };
+  }
   if (event.kind === "postback") {
     type = "postback";
     nodes.push(h("p", { class: "bubble text postback-tap" }, str(event.title) || str(event.payload)));
