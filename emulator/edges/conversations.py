@@ -24,9 +24,8 @@ from emulator.rules import limits
 from emulator.threads import Message, Thread, find_message, graph_time, participant, threads
 from emulator.wire import catalog
 from emulator.wire.expansion import Field, parse_fields
-from emulator.wire.paging import envelope, paginate
+from emulator.wire.paging import envelope, graph_base, paginate
 
-GRAPH_URL = "https://graph.facebook.com"
 CONVERSATION_NODE = "UnifiedThread"  # the node type Graph's errors name (inferred)
 MESSAGE_NODE = "Message"
 CONVERSATION_DEFAULT = (Field("id"), Field("updated_time"))
@@ -55,7 +54,7 @@ def conversations(call: EdgeCall) -> dict[str, Any]:
         items,
         lambda item: item.id,
         values,
-        url=f"{GRAPH_URL}/{call.version}/{call.page.id}/conversations",
+        url=f"{_base(call)}/{call.version}/{call.page.id}/conversations",
         carry=_carry(call, platform=platform, user_id=user_id),
     )
     call.journal["did"] = (outcomes.CONVERSATIONS, f"conversations listed {len(chosen)}")
@@ -92,7 +91,7 @@ def _thread_node(call: EdgeCall, node: str, edge: str | None) -> dict[str, Any]:
         item.messages,
         lambda message: message.id,
         values,
-        url=f"{GRAPH_URL}/{call.version}/{item.id}/messages",
+        url=f"{_base(call)}/{call.version}/{item.id}/messages",
         carry=_carry(call),
     )
     call.journal["did"] = (outcomes.CONVERSATIONS, f"messages listed {len(chosen)}")
@@ -149,12 +148,14 @@ def _conversation(call: EdgeCall, item: Thread, fields: tuple[Field, ...]) -> di
 def _nested_messages(call: EdgeCall, item: Thread, field: Field) -> dict[str, Any]:
     fields = field.children or MESSAGE_DEFAULT
     values = {} if field.limit is None else {"limit": str(max(field.limit, 1))}
+    # the nested list's `next` is the conversation's messages edge with the nested fields
+    nested = ",".join(child.name for child in field.children) if field.children else None
     chosen, paging = paginate(
         item.messages,
         lambda message: message.id,
         values,
-        url=f"{GRAPH_URL}/{call.version}/{item.id}/messages",
-        carry=_carry(call),
+        url=f"{_base(call)}/{call.version}/{item.id}/messages",
+        carry={"access_token": call.params.token, "fields": nested},
     )
     if field.limit == 0:
         chosen, paging = [], None
@@ -247,6 +248,11 @@ def _checked(fields: tuple[Field, ...], known: dict[str, Any], node_type: str) -
                 path="fields", field=field.children[0].name, node_type=node_type
             )
     return fields
+
+
+def _base(call: EdgeCall) -> str:
+    """Where the request reached the emulator: `next`/`previous` lead back to it."""
+    return graph_base(call.journal.get("scope"))
 
 
 def _carry(call: EdgeCall, **extra: Any) -> dict[str, Any]:
