@@ -352,3 +352,12 @@ def test_history_is_what_was_recorded_and_a_reset_clears_it(talk: Any) -> None:
         "id": thread_id(PAGE, ADA),
     }
     assert get(client, f"{thread_id(PAGE, NEVER_WROTE)}").status_code == 400  # no thread now
+
+
+def test_the_ledger_lists_the_new_rules_and_limits(client: TestClient) -> None:
+    ledger = client.get("/_emulator/rules").json()
+    assert ledger["limits"]["fields_depth_max"] == 3
+    assert ledger["limits"]["referral_ref_max"] == 250
+    rules = {rule["rule"]: rule["confidence"] for rule in ledger["data"]}
+    assert rules["fields_expected"] == "O"
+    assert rules["permission_pages_read_engagement"] == "I"

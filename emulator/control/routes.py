@@ -326,6 +326,10 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "persona_name_max": limits.PERSONA_NAME_MAX,
                 "paging_default_limit": limits.PAGING_DEFAULT_LIMIT,
                 "paging_max_limit": limits.PAGING_MAX_LIMIT,
+                "referral_ref_max": limits.REFERRAL_REF_MAX,
+                "fields_text_max": limits.FIELDS_TEXT_MAX,
+                "fields_depth_max": limits.FIELDS_DEPTH_MAX,
+                "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
             },
         }
 
