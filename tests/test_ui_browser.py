@@ -862,3 +862,29 @@ def test_a_message_sent_as_a_persona_shows_who_spoke(page: Page, stack: Stack) -
         bubbles(page, "sent").filter(has_text="the bot again").get_by_test_id("persona")
     ).to_have_count(0)
     assert_not_reloaded(page)
+
+
+# --- the handover protocol ----------------------------------------------------------------------
+
+
+def test_the_thread_owner_shows_and_changes_live(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    header = page.get_by_test_id("conversation-header")
+    ada = person(page, IN_WINDOW)
+    expect(header.get_by_test_id("thread-owner")).to_have_text("Thread owner: this app")
+    expect(ada.get_by_test_id("owner-badge")).to_be_hidden()
+    # the bot passes Ada's thread to the Page Inbox: the list and the header say so
+    passed = stack.client.post(
+        "/v21.0/me/pass_thread_control",
+        params={"access_token": "PAGE_TOKEN"},
+        json={"recipient": {"id": IN_WINDOW}, "target_app_id": "263902037430900"},
+    )
+    assert passed.json() == {"success": True}
+    expect(header.get_by_test_id("thread-owner")).to_have_text("Thread owner: Page Inbox")
+    expect(ada.get_by_test_id("owner-badge")).to_have_text("with Page Inbox")
+    # the agent (the control API) passes it back
+    back = stack.client.post(f"/_emulator/pages/{PAGE}/threads/{IN_WINDOW}/pass", json={})
+    assert back.status_code == 200
+    expect(header.get_by_test_id("thread-owner")).to_have_text("Thread owner: this app")
+    expect(ada.get_by_test_id("owner-badge")).to_be_hidden()
+    assert_not_reloaded(page)
