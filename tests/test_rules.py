@@ -398,7 +398,7 @@ def test_rejected_sends_are_not_recorded(client: TestClient) -> None:
     [
         ({"persona_id": "abc"}, "persona_id_invalid"),
         ({"persona_id": {"id": 1}}, "persona_id_invalid"),
-        ({"persona_id": 1234567890}, None),
+        ({"persona_id": 1234567890}, "persona_unknown"),  # read as an id: not the page's persona
         ({"reply_to": {"mid": 5}}, "reply_to_invalid"),
         ({"reply_to": {"mid": "m_1", "is_self_reply": True}}, "invalid_keys"),
         ({"reply_to": {"mid": "m_1"}}, None),
