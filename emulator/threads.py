@@ -4,7 +4,8 @@ A thread is the page and one person: the person's messages (the inbox: texts, qu
 taps, attachments) and the page's (the outbox: messages, not sender actions), newest first.
 A person the scenario says wrote before the emulator started has a thread too, with no
 recorded messages and that time as its last update. Built on demand from the records (bounded
-by --max-records), so nothing is kept twice and a reset clears it.
+by --max-records), so nothing is kept twice and a reset clears it; times stay the records' ISO
+strings (one format, so they sort as text), converted only for the answer.
 
 Ids: a conversation is `t_` and 16 digits, the same for the same page and person every time
 (a hash of the two); messages keep the `m_…` mids the emulator gave them.
@@ -13,18 +14,19 @@ Ids: a conversation is `t_` and 16 digits, the same for the same page and person
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from emulator.scenario.times import parse_instant
+from emulator.scenario.times import format_instant
 from emulator.state import PageState, World
 
 
 @dataclass(slots=True)
 class Message:
     id: str
-    created: datetime
+    created: str  # ISO 8601 on the emulated clock, as the records keep it
     from_page: bool
     text: str
     order: int
@@ -34,80 +36,59 @@ class Message:
 class Thread:
     id: str
     psid: str
-    updated: datetime
+    updated: str  # ISO 8601, the newest of its messages and the person's last message
     messages: list[Message] = field(default_factory=list)  # newest first
 
 
+@lru_cache(maxsize=65536)  # the same people are looked up call after call
 def thread_id(page_id: str, psid: str) -> str:
     """`t_` + 16 digits, stable for this page and person."""
     digest = hashlib.sha256(f"{page_id}:{psid}".encode()).digest()
     return f"t_{10**15 + int.from_bytes(digest[:8], 'big') % (9 * 10**15)}"
 
 
-def threads(world: World, page: PageState) -> list[Thread]:
-    """The page's threads, the most recently updated first."""
+def threads(world: World, page: PageState, psid: str | None = None) -> list[Thread]:
+    """The page's threads (only this person's, given one), the most recently updated first."""
     found: dict[str, Thread] = {}
-
-    def thread(psid: str, when: datetime) -> Thread:
-        known = found.get(psid)
+    for who, message in _messages(world, page):
+        if psid is not None and who != psid:
+            continue
+        known = found.get(who)
         if known is None:
-            known = found[psid] = Thread(thread_id(page.id, psid), psid, when)
-        return known
-
-    for event in world.inbox:
-        if event["page_id"] != page.id or event["kind"] != "message":
-            continue
-        when = parse_instant(event["timestamp"])
-        text = event.get("text")
-        thread(event["psid"], when).messages.append(
-            Message(
-                str(event["mid"]),
-                when,
-                False,
-                text if isinstance(text, str) else "",
-                event["order"],
-            )
-        )
-    for entry in world.outbox:
-        psid = entry.get("recipient_id")
-        message = entry.get("message")
-        if entry["page_id"] != page.id or psid is None or not isinstance(message, dict):
-            continue
-        when = parse_instant(entry["timestamp"])
-        text = message.get("text")
-        thread(psid, when).messages.append(
-            Message(
-                str(entry["message_id"]),
-                when,
-                True,
-                text if isinstance(text, str) else "",
-                entry["order"],
-            )
-        )
-    for person in page.people.values():
-        if person.last_message is not None:
-            thread(person.psid, person.last_message)
+            known = found[who] = Thread(thread_id(page.id, who), who, message.created)
+        known.messages.append(message)
+    people = page.people.values() if psid is None else filter(None, [page.people.get(psid)])
+    for person in people:
+        if person.last_message is not None and person.psid not in found:
+            found[person.psid] = Thread(thread_id(page.id, person.psid), person.psid, "")
     for item in found.values():
         item.messages.sort(key=lambda message: message.order, reverse=True)
-        newest = item.messages[0].created if item.messages else item.updated
         last = page.people.get(item.psid)
-        wrote = last.last_message if last is not None else None
-        item.updated = max(newest, wrote) if wrote is not None else newest
+        wrote = format_instant(last.last_message) if last and last.last_message else ""
+        item.updated = max(item.messages[0].created if item.messages else "", wrote)
     return sorted(found.values(), key=lambda item: item.updated, reverse=True)
+
+
+def find_thread(world: World, page: PageState, ident: str) -> Thread | None:
+    """The page's thread with this `t_…` id."""
+    for psid in _psids(world, page):
+        if thread_id(page.id, psid) == ident:
+            return next(iter(threads(world, page, psid)), None)
+    return None
 
 
 def find_message(world: World, page: PageState, mid: str) -> tuple[Thread, Message] | None:
     """The page's message with this mid, and its thread."""
-    for item in threads(world, page):
-        for message in item.messages:
-            if message.id == mid:
-                return item, message
+    for psid, message in _messages(world, page):
+        if message.id == mid:
+            item = threads(world, page, psid)[0]
+            return item, next(m for m in item.messages if m.id == mid)
     return None
 
 
-def graph_time(value: datetime) -> str:
-    """Graph's datetime form: `2026-01-05T09:00:00+0000`."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S+0000")
+def graph_time(value: str) -> str:
+    """Graph's datetime form, `2026-01-05T09:00:00+0000`, of a record's ISO time."""
+    return value[:19] + "+0000"
 
 
 def participant(page: PageState, psid: str | None) -> dict[str, Any]:
@@ -122,3 +103,49 @@ def participant(page: PageState, psid: str | None) -> dict[str, Any]:
     if page.instagram:
         return {"username": name, "id": ident}
     return {"name": name, "email": f"{ident}@facebook.com", "id": ident}
+
+
+def _messages(world: World, page: PageState) -> Iterator[tuple[str, Message]]:
+    """Every recorded message between the page and a person: (psid, message)."""
+    for event in world.inbox:
+        if event["page_id"] == page.id and event["kind"] == "message":
+            text = event.get("text")
+            yield (
+                event["psid"],
+                Message(
+                    str(event["mid"]),
+                    event["timestamp"],
+                    False,
+                    text if isinstance(text, str) else "",
+                    event["order"],
+                ),
+            )
+    for entry in world.outbox:
+        psid, message = entry.get("recipient_id"), entry.get("message")
+        if entry["page_id"] == page.id and psid is not None and isinstance(message, dict):
+            text = message.get("text")
+            yield (
+                psid,
+                Message(
+                    str(entry["message_id"]),
+                    entry["timestamp"],
+                    True,
+                    text if isinstance(text, str) else "",
+                    entry["order"],
+                ),
+            )
+
+
+def _psids(world: World, page: PageState) -> Iterator[str]:
+    """Everyone who may have a thread with the page, each once."""
+    seen: set[str] = set()
+    candidates = [
+        (p.psid for p in page.people.values() if p.last_message is not None),
+        (e["psid"] for e in world.inbox if e["page_id"] == page.id),
+        (e["recipient_id"] for e in world.outbox if e["page_id"] == page.id),
+    ]
+    for group in candidates:
+        for psid in group:
+            if psid is not None and psid not in seen:
+                seen.add(psid)
+                yield psid

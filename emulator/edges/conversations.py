@@ -21,7 +21,15 @@ from typing import Any
 from emulator import outcomes
 from emulator.edges.base import EdgeCall
 from emulator.rules import limits
-from emulator.threads import Message, Thread, find_message, graph_time, participant, threads
+from emulator.threads import (
+    Message,
+    Thread,
+    find_message,
+    find_thread,
+    graph_time,
+    participant,
+    threads,
+)
 from emulator.wire import catalog
 from emulator.wire.expansion import Field, parse_fields
 from emulator.wire.paging import envelope, graph_base, paginate
@@ -46,10 +54,11 @@ def conversations(call: EdgeCall) -> dict[str, Any]:
     fields = _checked(parse_fields(values.get("fields")), CONVERSATION_FIELDS, CONVERSATION_NODE)
     check_read(call)
     wanted = "instagram" if call.page.instagram else "messenger"
-    items = threads(call.world, call.page) if str(platform or "messenger").lower() == wanted else []
     user_id = values.get("user_id")
-    if user_id is not None:
-        items = [item for item in items if item.psid == str(user_id)]
+    mine = str(platform or "messenger").lower() == wanted
+    items = (
+        threads(call.world, call.page, None if user_id is None else str(user_id)) if mine else []
+    )
     chosen, paging = paginate(
         items,
         lambda item: item.id,
@@ -72,7 +81,7 @@ def conversation_object(call: EdgeCall, node: str, edge: str | None) -> dict[str
 
 
 def _thread_node(call: EdgeCall, node: str, edge: str | None) -> dict[str, Any]:
-    item = next((t for t in threads(call.world, call.page) if t.id == node), None)
+    item = find_thread(call.world, call.page, node)
     if item is None or call.method != "GET":
         raise catalog.UNSUPPORTED_REQUEST(path="node", method=call.method.lower(), node=node)
     values = call.params.values
