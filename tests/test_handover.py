@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -277,10 +278,14 @@ def test_a_refused_handover_changes_nothing(client: TestClient) -> None:
 
 
 def test_the_journal_and_log_say_what_happened(client: TestClient) -> None:
+    from emulator import outcomes
+
     graph(client, "pass_thread_control", {"recipient": {"id": ADA}, "target_app_id": INBOX})
     entry = client.get("/_emulator/requests").json()["data"][-1]
     assert entry["recipient"] == ADA
     assert entry["status"] == 200
+    did = (outcomes.HANDOVER, f"thread passed to {INBOX}")
+    assert outcomes.worded({"success": True}, None, None, {"did": did}) == did[1]
 
 
 # --- the control API: the other apps ------------------------------------------------------------
@@ -388,20 +393,20 @@ def test_scenario_problems(handover: str, users: str, problem: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str, Path]]:
     bot = Bot()
     folder = tmp_path_factory.mktemp("handover")
     scenario = folder / "scenario.yaml"
     scenario.write_text(SCENARIO + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n")
     server = LiveServer(scenario, folder / "emulator.log")
-    yield bot, server.url
+    yield bot, server.url, folder / "emulator.log"
     server.stop()
     bot.stop()
 
 
 @pytest.fixture
-def world(live: tuple[Bot, str]) -> Iterator[tuple[Bot, httpx.Client]]:
-    bot, url = live
+def world(live: tuple[Bot, str, Path]) -> Iterator[tuple[Bot, httpx.Client]]:
+    bot, url, _ = live
     with httpx.Client(base_url=url, timeout=10) as client:
         client.post("/_emulator/reset").raise_for_status()
         wait_for(lambda: client.get("/_emulator/webhooks").json()["handshake"], "the handshake")
@@ -529,6 +534,17 @@ def test_thread_owners_survive_a_restart(client: TestClient) -> None:
 
 # --- the pytest helper ----------------------------------------------------------------------------
 
+BUTTONS = {
+    "attachment": {
+        "type": "template",
+        "payload": {
+            "template_type": "button",
+            "text": "How can I help?",
+            "buttons": [{"type": "postback", "title": "Menu", "payload": "MENU"}],
+        },
+    }
+}
+
 
 def test_the_helper_plays_the_page_inbox() -> None:
     from emulator.testing import SendApiError, start
@@ -538,10 +554,14 @@ def test_the_helper_plays_the_page_inbox() -> None:
         send_api.deliver_to(bodies.append)
         assert send_api.thread_owner(GRACE) == INBOX
         with httpx.Client(transport=send_api.transport, base_url=send_api.url) as http:
+            graph(http, "messages", {**text(ADA), "message": BUTTONS})
             graph(http, "pass_thread_control", {"recipient": {"id": ADA}, "target_app_id": INBOX})
             assert send_api.thread_owner(ADA) == INBOX
             send_api.person(ADA).says("help")  # another app's thread: the standby channel
             assert bodies[-1]["entry"][0]["standby"][0]["message"]["text"] == "help"
+            send_api.person(ADA).taps_postback("MENU")  # standby postbacks carry no payload
+            assert bodies[-1]["entry"][0]["standby"][0]["postback"]["title"] == "Menu"
+            assert "payload" not in bodies[-1]["entry"][0]["standby"][0]["postback"]
             answer = send_api.inbox(ADA).passes_back("done")
             assert answer["thread_owner"]["app_id"] == APP
             assert send_api.thread_owner(ADA) == APP
@@ -559,3 +579,16 @@ def test_the_helper_plays_the_page_inbox() -> None:
         )
         send_api.inbox(GRACE).releases()
         assert send_api.thread_owner(GRACE) == APP
+
+
+def test_the_log_says_what_happened(live: tuple[Bot, str, Path]) -> None:
+    _, url, log = live
+    with httpx.Client(base_url=url, timeout=10) as client:
+        client.post("/_emulator/reset").raise_for_status()
+        graph(client, "pass_thread_control", {"recipient": {"id": ADA}, "target_app_id": INBOX})
+        graph(client, "messages", text(ADA))
+        graph(client, "thread_owner", {"recipient": ADA}, method="GET")
+    wait_for(lambda: "thread owner read" in log.read_text(), "the log lines")
+    lines = log.read_text()
+    assert f"-> 200 thread passed to {INBOX}" in lines
+    assert "-> 400 rejected #10/2018300 thread_owned_by_another_app" in lines

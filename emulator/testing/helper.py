@@ -28,6 +28,7 @@ from emulator.testing.records import (
     listing,
 )
 from emulator.webhooks import events
+from emulator.webhooks.standby import STANDBY, standby_event
 
 # a bot's webhook handler: a plain function, or an async one (awaited before the action returns)
 WebhookHandler = Callable[[dict[str, Any]], object]
@@ -241,13 +242,10 @@ class SendApi:
         instagram = any(p["id"] == page and p.get("platform") == "instagram" for p in pages)
         stamp = self._stamps.next(parse_instant(answer["timestamp"]))
         inbound = Inbound(answer)
-        inbound.webhook = events.envelope(
-            page,
-            stamp,
-            _event(answer, stamp),
-            instagram=instagram,
-            channel="standby" if answer.get("standby") else "messaging",  # another app's thread
-        )
+        event, channel = _event(answer, stamp), "messaging"
+        if answer.get("standby"):  # another app owns the thread: the standby channel
+            event, channel = standby_event(event), STANDBY
+        inbound.webhook = events.envelope(page, stamp, event, instagram=instagram, channel=channel)
         for handler in list(self._handlers):
             self._hand_over(handler, inbound.webhook)
         return inbound

@@ -5,10 +5,10 @@ which only the app that sent the button gets)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator.handover import owns
-from emulator.state import PageState
+if TYPE_CHECKING:  # the test helper imports this module: it stays free of the world's
+    from emulator.state import PageState
 
 # the fields of a conversation's events; reactions and echoes follow messages (inferred)
 CONVERSATION_FIELDS = frozenset(
@@ -26,7 +26,8 @@ STANDBY = "standby"
 
 def on_standby(page: PageState, psid: str, field: str) -> bool:
     """Whether this event goes to the standby channel: another app owns the thread."""
-    return field in CONVERSATION_FIELDS and not owns(page, psid)
+    # as emulator.handover.owns: the one lookup
+    return field in CONVERSATION_FIELDS and page.owners.get(psid, page.primary) != page.own_app
 
 
 def standby_event(event: dict[str, Any]) -> dict[str, Any]:
