@@ -489,6 +489,23 @@ def test_take_and_request_events(world: tuple[Bot, httpx.Client]) -> None:
     assert taken["recipient"] == {"id": SECOND}
 
 
+def test_a_release_to_the_bot_arrives_as_a_pass(world: tuple[Bot, httpx.Client]) -> None:
+    bot, client = world
+    client.post(f"/_emulator/pages/{PAGE}/threads/{GRACE}/release", json={}).raise_for_status()
+    wait_for(lambda: bot.received, "the pass_thread_control event")
+    (entry,) = entries(bot)
+    assert entry["messaging"][0]["pass_thread_control"] == {
+        "previous_owner_app_id": INBOX,
+        "new_owner_app_id": APP,
+    }
+    # the bot's own handover calls tell it nothing: it made them
+    graph(client, "pass_thread_control", {"recipient": {"id": GRACE}, "target_app_id": INBOX})
+    graph(client, "take_thread_control", {"recipient": {"id": GRACE}})
+    client.post(f"/_emulator/pages/{PAGE}/users/{GRACE}/messages", json={"text": "marker"})
+    wait_for(lambda: len(bot.received) >= 2, "the marker")
+    assert entries(bot)[1]["messaging"][0]["message"]["text"] == "marker"
+
+
 def test_standby_only_when_subscribed(world: tuple[Bot, httpx.Client]) -> None:
     bot, client = world
     hook = client.get("/_emulator/webhooks").json()
