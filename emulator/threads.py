@@ -30,6 +30,7 @@ class Message:
     from_page: bool
     text: str
     order: int
+    attachments: tuple[tuple[str, str | None], ...] = ()  # (type, url) of each, as sent
 
 
 @dataclass(slots=True)
@@ -118,6 +119,7 @@ def _messages(world: World, page: PageState) -> Iterator[tuple[str, Message]]:
                     False,
                     text if isinstance(text, str) else "",
                     event["order"],
+                    _inbound_attachments(event.get("attachments")),
                 ),
             )
     for entry in world.outbox:
@@ -132,6 +134,7 @@ def _messages(world: World, page: PageState) -> Iterator[tuple[str, Message]]:
                     True,
                     text if isinstance(text, str) else "",
                     entry["order"],
+                    _sent_attachment(page, message.get("attachment")),
                 ),
             )
 
@@ -149,3 +152,27 @@ def _psids(world: World, page: PageState) -> Iterator[str]:
             if psid is not None and psid not in seen:
                 seen.add(psid)
                 yield psid
+
+
+def _inbound_attachments(value: Any) -> tuple[tuple[str, str | None], ...]:
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if isinstance(item, dict):
+            url = (item.get("payload") or {}).get("url")
+            found.append((str(item.get("type")), url if isinstance(url, str) else None))
+    return tuple(found)
+
+
+def _sent_attachment(page: PageState, value: Any) -> tuple[tuple[str, str | None], ...]:
+    """A media attachment the page sent, by URL or by a saved attachment's id (its URL, when it
+    has one); templates are not attachments of the thread."""
+    if not isinstance(value, dict) or value.get("type") not in ("image", "video", "audio", "file"):
+        return ()
+    payload = value.get("payload") or {}
+    url = payload.get("url") if isinstance(payload, dict) else None
+    if url is None and isinstance(payload, dict):
+        saved = page.attachments.get(str(payload.get("attachment_id")))
+        url = saved.url if saved is not None else None
+    return ((str(value["type"]), url if isinstance(url, str) else None),)

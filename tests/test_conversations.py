@@ -264,6 +264,8 @@ REFUSALS = [
      "nonexisting_field"),
     ("unknown participant field", "me/conversations", {"fields": "participants{age}"}, READER,
      "nonexisting_field"),
+    ("unknown attachment field", "me/conversations",
+     {"fields": "messages{attachments{width}}"}, READER, "nonexisting_field"),
     ("braces on a scalar", "me/conversations", {"fields": "snippet{id}"}, READER,
      "nonexisting_field"),
     ("unknown conversation edge", f"{thread_id(PAGE, ADA)}/tags", {}, READER,
@@ -361,3 +363,36 @@ def test_the_ledger_lists_the_new_rules_and_limits(client: TestClient) -> None:
     rules = {rule["rule"]: rule["confidence"] for rule in ledger["data"]}
     assert rules["fields_expected"] == "O"
     assert rules["permission_pages_read_engagement"] == "I"
+
+
+def test_attachments_of_both_sides(talk: Any) -> None:
+    client, _ = talk
+    photo = "https://example.com/pics/shoe%201.png"
+    person = client.post(
+        f"/_emulator/pages/{PAGE}/users/{ADA}/messages",
+        json={"attachment": {"type": "image", "url": photo}},
+    ).json()["mid"]
+    sent = send(
+        client,
+        {
+            "recipient": {"id": ADA},
+            "messaging_type": "RESPONSE",
+            "message": {"attachment": {"type": "file", "payload": {"url": "https://e.com/a.pdf"}}},
+        },
+    ).json()["message_id"]
+    mine = get(client, person, fields="message,attachments").json()
+    (shown,) = mine["attachments"]["data"]
+    assert shown["image_data"] == {"url": photo, "preview_url": photo}
+    assert (shown["mime_type"], shown["name"], mine["message"]) == ("image/png", "shoe 1.png", "")
+    assert shown["id"].isdigit()
+    page_file = get(client, sent, fields="attachments{file_url,mime_type}").json()
+    assert page_file["attachments"] == {
+        "data": [{"mime_type": "application/pdf", "file_url": "https://e.com/a.pdf"}]
+    }
+    listed = get(client, f"{thread_id(PAGE, ADA)}/messages", fields="attachments").json()
+    shown_by_mid = {m["id"]: m.get("attachments") for m in listed["data"]}
+    assert shown_by_mid[sent] == get(client, sent, fields="attachments").json()["attachments"]
+    assert shown_by_mid[person] == mine["attachments"]
+    assert [mid for mid, shown in shown_by_mid.items() if shown is None] == [
+        m["id"] for m in listed["data"][2:]
+    ]  # text messages have no attachments field

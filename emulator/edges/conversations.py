@@ -15,8 +15,11 @@ An id that is not one of the token page's conversations or messages is Graph's 1
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from emulator import outcomes
 from emulator.edges.base import EdgeCall
@@ -40,6 +43,8 @@ CONVERSATION_DEFAULT = (Field("id"), Field("updated_time"))
 MESSAGE_DEFAULT = (Field("id"), Field("created_time"))
 PLATFORMS = ("messenger", "instagram")
 _PARTICIPANT_KEYS = ("name", "email", "username", "id")
+ATTACHMENT_KEYS = ("id", "mime_type", "name", "size", "image_data", "video_data", "file_url")
+_MIME = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/mpeg"}
 _READ_TASKS = frozenset({"MESSAGE", "MODERATE"})
 
 
@@ -183,10 +188,42 @@ def _message(
         "from": sender,
         "to": {"data": [recipient]},
         "message": message.text,
+        "attachments": attachments(message) if message.attachments else None,
     }
-    answer = {field.name: _pick(values[field.name], field) for field in fields}
+    # a field without a value is left out, as Graph leaves it out
+    answer = {f.name: _pick(values[f.name], f) for f in fields if values[f.name] is not None}
     answer.setdefault("id", message.id)
     return answer
+
+
+def attachments(message: Message) -> dict[str, Any]:
+    """A message's attachments as Graph lists them: `{"data": [{"id", "mime_type", "name",
+    "image_data" | "video_data": {"url", "preview_url"} | "file_url"}]}` (inferred detail)."""
+    data = []
+    for index, (kind, url) in enumerate(message.attachments):
+        name = _file_name(url) or kind
+        digest = hashlib.sha256(f"{message.id}:{index}".encode()).digest()
+        entry: dict[str, Any] = {
+            "id": str(10**14 + int.from_bytes(digest[:8], "big") % (9 * 10**14)),
+            "mime_type": mimetypes.guess_type(name)[0]
+            or _MIME.get(kind, "application/octet-stream"),
+            "name": name,
+        }
+        if url is not None:
+            if kind in ("image", "video"):
+                entry[f"{kind}_data"] = {"url": url, "preview_url": url}
+            else:
+                entry["file_url"] = url
+        data.append(entry)
+    return {"data": data}
+
+
+def _file_name(url: str | None) -> str:
+    """The last segment of a URL's path ("" when there is none)."""
+    try:
+        return unquote(urlsplit(url).path.rsplit("/", 1)[-1])[:255] if url else ""
+    except ValueError:  # a URL the checks let through but urlsplit cannot read
+        return ""
 
 
 def _pick(value: Any, field: Field) -> Any:
@@ -233,8 +270,17 @@ CONVERSATION_FIELDS: dict[str, Callable[[EdgeCall, Thread], Any]] = {
     "snippet": _snippet,
     "can_reply": _can_reply,
 }
-MESSAGE_FIELDS = {"id": None, "created_time": None, "from": None, "to": None, "message": None}
-_WITH_CHILDREN = {"participants", "senders", "messages", "from", "to"}
+MESSAGE_FIELDS = {
+    name: None for name in ("id", "created_time", "from", "to", "message", "attachments")
+}
+# the subfields a field's `{…}` may name, and the node type an unknown one is refused on
+_CHILDREN = {
+    "participants": (_PARTICIPANT_KEYS, "User"),
+    "senders": (_PARTICIPANT_KEYS, "User"),
+    "from": (_PARTICIPANT_KEYS, "User"),
+    "to": (_PARTICIPANT_KEYS, "User"),
+    "attachments": (ATTACHMENT_KEYS, "MessageAttachment"),
+}
 
 
 def _checked(fields: tuple[Field, ...], known: dict[str, Any], node_type: str) -> tuple[Field, ...]:
@@ -246,11 +292,12 @@ def _checked(fields: tuple[Field, ...], known: dict[str, Any], node_type: str) -
             continue
         if field.name == "messages":
             _checked(field.children, MESSAGE_FIELDS, MESSAGE_NODE)
-        elif field.name in _WITH_CHILDREN:
+        elif field.name in _CHILDREN:
+            keys, child_type = _CHILDREN[field.name]
             for child in field.children:
-                if child.name not in _PARTICIPANT_KEYS:
+                if child.name not in keys:
                     raise catalog.NONEXISTING_FIELD(
-                        path="fields", field=child.name, node_type="User"
+                        path="fields", field=child.name, node_type=child_type
                     )
         else:
             raise catalog.NONEXISTING_FIELD(

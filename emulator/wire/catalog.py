@@ -1376,8 +1376,8 @@ NONEXISTING_FIELD = ErrorSpec(
     100,
     "(#100) Tried accessing nonexisting field ({field}) on node type ({node_type})",
     "a conversation's fields are id, updated_time, participants, senders, messages, "
-    "message_count, unread_count, snippet, can_reply, link; a message's id, created_time, "
-    "from, to, message",
+    "message_count, snippet, can_reply; a message's id, created_time, from, to, message, "
+    "attachments",
     f"{D_CONVERSATIONS}; Graph's wording as observed on a PSID (profile_field_nonexisting); "
     "the node type names are inferred",
     "I",
