@@ -396,3 +396,32 @@ def test_attachments_of_both_sides(talk: Any) -> None:
     assert [mid for mid, shown in shown_by_mid.items() if shown is None] == [
         m["id"] for m in listed["data"][2:]
     ]  # text messages have no attachments field
+
+
+def test_referrals_and_conversations_survive_the_state_file(tmp_path: Path) -> None:
+    from emulator.persist import StateStore, restore, scenario_hash, snapshot
+
+    path = tmp_path / "state.sqlite"
+    with make_client(SCENARIO) as before:
+        arrived = before.post(
+            f"/_emulator/pages/{PAGE}/users/{LONG_AGO}/messages",
+            json={"referral": {"ref": "summer"}},
+        )
+        assert arrived.status_code == 200, arrived.text
+        send(before, text_to(LONG_AGO, "welcome back")).raise_for_status()  # the link opened it
+        expected = get(before, "me/conversations", fields="messages{message}").json()
+        world = before.app.state.world  # type: ignore[attr-defined]
+        store = StateStore(path)
+        store.save("default", scenario_hash(world.scenario), snapshot(world))
+        store.close()
+    with make_client(SCENARIO) as after:
+        store = StateStore(path)
+        saved = store.load("default")
+        store.close()
+        assert saved is not None
+        assert restore(after.app.state.world, saved)  # type: ignore[attr-defined]
+        assert get(after, "me/conversations", fields="messages{message}").json() == expected
+        inbox = after.get(f"/_emulator/conversations/{PAGE}/{LONG_AGO}").json()["data"]
+        assert [
+            item["event"]["referral"]["ref"] for item in inbox if item["kind"] == "inbound"
+        ] == ["summer"]
