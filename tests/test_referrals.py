@@ -111,6 +111,14 @@ def test_the_window_opens_as_the_platform_opens_it(
         assert send(client, text_to(LONG_AGO)).status_code == 200
 
 
+@pytest.mark.parametrize(("body", "opens"), [c[1:] for c in WINDOW], ids=[c[0] for c in WINDOW])
+def test_without_get_started_a_new_person_opens_it_as_one_in_a_thread(
+    client: TestClient, body: dict[str, Any], opens: bool
+) -> None:
+    assert act(client, NEW, {"referral": body}).status_code == 201  # added
+    assert (send(client, text_to(NEW)).status_code == 200) is opens
+
+
 def test_get_started_with_a_referral_opens_the_window_of_a_new_person(client: TestClient) -> None:
     set_get_started(client)
     assert send(client, text_to(NEVER_WROTE)).status_code == 400

@@ -6,7 +6,7 @@ a person already in a thread with the page gets a `messaging_referrals` event
 (`messaging[].referral`); a new one gets it on the Get Started postback (`postback.referral`,
 `title: "Get Started"`, the page's get_started payload) once they tap it. A page without a
 Get Started button: the emulator sends the new person's referral as `messaging_referrals`
-too (inferred).
+too, opening the window as for a person in a thread (inferred).
 
 Which ones open the 24-hour window (Meta's list of the user actions that open the standard
 messaging window): an m.me link into an existing conversation does, so does a chat started
@@ -43,7 +43,8 @@ def parse_referral(
     value: Any, page: PageState, psid: str, outbox: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """The action World.person_acts applies: a Get Started `postback` carrying the referral
-    (a new person, the page has a Get Started button), or a `referral` event."""
+    (a new person, the page has a Get Started button: the tap opens the window), or a
+    `referral` event (opening the window as OPENS_WINDOW says)."""
     referral = referral_object(value)
     if not in_thread(page, psid, outbox):
         payload = (page.messenger_profile.get("get_started") or {}).get("payload")
@@ -54,7 +55,6 @@ def parse_referral(
                 "payload": payload,
                 "referral": referral,
             }
-        return {"kind": "referral", "referral": referral, "opens_window": True}
     return {
         "kind": "referral",
         "referral": referral,
