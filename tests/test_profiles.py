@@ -550,7 +550,7 @@ READS_AND_DELETES = [
     (
         "DELETE of an unknown property",
         "DELETE",
-        {**TOKEN, "fields": '["get_started","home_url"]'},
+        {**TOKEN, "fields": '["get_started","home_urls"]'},
         "messenger_profile_field_invalid",
     ),
     (

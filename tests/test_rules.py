@@ -350,7 +350,7 @@ EXACT_MESSAGES = [
     ),
     (
         {**msg(text="hi"), "messaging_type": "PROMO"},
-        '(#100) Param messaging_type must be one of {MESSAGE_TAG, RESPONSE, UPDATE} - got "PROMO".',
+        '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG} - got "PROMO".',
     ),
     (
         {**msg(text="hi"), "recipient": {"id": "abc"}},

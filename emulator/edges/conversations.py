@@ -38,7 +38,7 @@ from emulator.wire import catalog
 from emulator.wire.expansion import parse_fields
 from emulator.wire.paging import envelope, paginate
 
-PLATFORMS = ("messenger", "instagram")
+PLATFORMS = limits.CONVERSATION_PLATFORMS
 _READ_TASKS = frozenset({"MESSAGE", "MODERATE"})
 
 

@@ -19,7 +19,7 @@ from emulator.edges.base import EdgeCall
 from emulator.edges.profile import requested_fields
 from emulator.rules import limits
 from emulator.rules.buttons import URL, WEB_URL_OPTIONS, typed_check
-from emulator.rules.fields import Field, Where, check_object, is_url, raises
+from emulator.rules.fields import Field, Where, check_object, got, is_url, raises
 from emulator.wire import catalog
 from emulator.wire.params import decode_object
 
@@ -131,17 +131,38 @@ ICE_BREAKERS_LOCALIZED = Field(
 )
 
 
+# an Instagram profile (`platform=instagram`) is kept inside the page's profile under this key,
+# which no property is named (so it is saved and restored with it, and never answered)
+INSTAGRAM_KEY = "platform:instagram"
+# Instagram's persistent menu: "The composer_input_disabled parameter is not available"
+INSTAGRAM_PERSISTENT_MENU = Field(
+    "persistent_menu",
+    "obj",
+    fields=tuple(
+        f for f in PERSISTENT_MENU.fields if f.name == "locale" or f.name == "call_to_actions"
+    ),
+    source=f"{catalog.D_IG_PROFILE}/persistent-menu",
+)
+
+
 def messenger_profile(call: EdgeCall) -> dict[str, Any]:
     method = call.method
+    instagram = is_instagram(call.params.values.get("platform"))
     profile = call.page.messenger_profile
+    if instagram:
+        profile = profile.get(INSTAGRAM_KEY) or {}
     if method == "POST":
-        properties = parse_properties(call.params.values, profile)
+        properties = parse_properties(call.params.values, profile, instagram=instagram)
         _check_permission(call)
+        if instagram:
+            profile = call.page.messenger_profile.setdefault(INSTAGRAM_KEY, profile)
         profile.update(properties)
         call.journal["did"] = (outcomes.MESSENGER_PROFILE, method, tuple(properties))
         return {"result": "success"}
     if method in ("GET", "DELETE"):
         names = property_names(call.params.values.get("fields"))
+        if instagram:
+            _instagram_only(names)
         _check_permission(call)
         call.journal["did"] = (outcomes.MESSENGER_PROFILE, method, tuple(names))
         if method == "DELETE":
@@ -153,14 +174,33 @@ def messenger_profile(call: EdgeCall) -> dict[str, Any]:
     raise catalog.METHOD_NOT_SUPPORTED(path="path", method=method.lower())
 
 
+def is_instagram(value: object) -> bool:
+    """`platform`: absent or messenger (the page's Messenger profile) or instagram (its
+    Instagram account's), in any case."""
+    if value is None:
+        return False
+    if not isinstance(value, str) or value.lower() not in limits.MESSENGER_PROFILE_PLATFORMS:
+        raise catalog.MESSENGER_PROFILE_PLATFORM(path="platform", value=value)
+    return value.lower() == "instagram"
+
+
+def _instagram_only(names: list[str]) -> None:
+    for name in names:
+        if name not in limits.INSTAGRAM_PROFILE_PROPERTIES:
+            raise catalog.INSTAGRAM_PROFILE_PROPERTY(path=name, param=name)
+
+
 def _check_permission(call: EdgeCall) -> None:
     """A page token with pages_messaging (the reference's Permissions section)."""
     if limits.PERMISSION_MESSAGING not in call.grant.permissions:
         raise catalog.PERMISSION_MESSAGING(path="access_token")
 
 
-def parse_properties(values: dict[str, object], stored: dict[str, Any]) -> dict[str, Any]:
-    """The properties a POST sets, each valid; a menu needs a Get Started button."""
+def parse_properties(
+    values: dict[str, object], stored: dict[str, Any], *, instagram: bool = False
+) -> dict[str, Any]:
+    """The properties a POST sets, each valid; a menu needs a Get Started button (on Messenger:
+    Instagram has none). With `instagram`, only Instagram's properties."""
     given = {
         name: decode_object(values[name])
         for name in limits.MESSENGER_PROFILE_PROPERTIES
@@ -168,8 +208,14 @@ def parse_properties(values: dict[str, object], stored: dict[str, Any]) -> dict[
     }
     if not given:
         raise catalog.MESSENGER_PROFILE_PARAMS(path="body")
+    if instagram:
+        _instagram_only(list(given))
+        if "persistent_menu" in given:
+            _check_instagram_menu(given["persistent_menu"])
     for name, value in given.items():
         _CHECKS[name](value)
+    if instagram:
+        return given
     if "persistent_menu" in given and "get_started" not in given and "get_started" not in stored:
         raise catalog.GET_STARTED_REQUIRED(path="persistent_menu")
     return given
@@ -186,11 +232,11 @@ def property_names(value: object) -> list[str]:
         names = list(requested_fields(decoded))
     if not names:
         raise catalog.ARRAY_MUST_BE_NON_EMPTY(path="fields", param="fields")
-    allowed = ", ".join(name.upper() for name in limits.MESSENGER_PROFILE_PROPERTIES)
     for index, name in enumerate(names):
-        if not isinstance(name, str) or name not in limits.MESSENGER_PROFILE_PROPERTIES:
+        # Graph's whole enum is accepted; the properties not emulated are never set
+        if not isinstance(name, str) or name not in limits.MESSENGER_PROFILE_FIELDS:
             raise catalog.MESSENGER_PROFILE_FIELD_INVALID(
-                path=f"fields[{index}]", index=index, allowed=allowed
+                path=f"fields[{index}]", index=index, got=got(name)
             )
     return [str(name) for name in dict.fromkeys(names)]
 
@@ -227,6 +273,13 @@ def _check_persistent_menu(value: Any) -> None:
     for index, item in enumerate(value):
         check_object(item, PERSISTENT_MENU, where / index)
     _default_locale(value, "persistent_menu")
+
+
+def _check_instagram_menu(value: Any) -> None:
+    """Instagram's menu: no composer_input_disabled, no disabled_surfaces (unknown keys)."""
+    where = _array(value, "persistent_menu")
+    for index, item in enumerate(value):
+        check_object(item, INSTAGRAM_PERSISTENT_MENU, where / index)
 
 
 def _check_ice_breakers(value: Any) -> None:

@@ -82,7 +82,7 @@ DEFAULT_ACTION = Field(
 
 def typed_check(specs: Mapping[str, Field], allowed: tuple[str, ...]) -> Check:
     """A check for an object whose `type` (one of `allowed`) picks its spec in `specs`."""
-    choices = ", ".join(sorted(kind.upper() for kind in allowed))
+    choices = ", ".join(kind.upper() for kind in allowed)  # declared order, as Graph lists
 
     @raises(catalog.FIELD_NOT_OBJECT, catalog.FIELD_REQUIRED, catalog.FIELD_ENUM)
     def check(value: Any, where: Where) -> None:

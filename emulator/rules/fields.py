@@ -212,7 +212,7 @@ def _check_url(value: Any, spec: Field, parent: Where, key: str | int) -> None:
 
 def _check_enum(value: Any, spec: Field, parent: Where, key: str | int) -> None:
     if type(value) is not str or value.lower() not in spec.choices:
-        allowed = ", ".join(sorted(choice.upper() for choice in spec.choices))
+        allowed = ", ".join(choice.upper() for choice in spec.choices)  # declared order
         raise (parent / key).fail(catalog.FIELD_ENUM, allowed=allowed, got=got(value))
     if spec.check is not None:
         spec.check(value, parent / key)

@@ -53,11 +53,17 @@ FEEDBACK_SCORE_OPTIONS = {
     "ces": ("one_to_seven",),
 }
 
-# enumerations (SEED-DE, SEED-ID; sender actions react/unreact from the Jan 2026 docs)
-MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG"})
-NOTIFICATION_TYPES = frozenset({"REGULAR", "SILENT_PUSH", "NO_PUSH"})
+# enumerations (SEED-DE, SEED-ID; sender actions react/unreact from the Jan 2026 docs).
+# Each is declared once, in the order the API declares it: Graph's enum errors list the
+# values in that order, not sorted (reference §15.1; the evidence per list is in the ledger).
+# messaging_type: observed in 2026 as {RESPONSE, UPDATE, MESSAGE_TAG} (UTILITY is accepted
+# beside them but not listed: see MESSAGING_TYPE_UTILITY)
+MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
+# notification_type: the order of the reference's table (REGULAR first, the default); inferred
+NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
 DEFAULT_NOTIFICATION_TYPE = "REGULAR"
-SENDER_ACTIONS = frozenset({"typing_on", "typing_off", "mark_seen", "react", "unreact"})
+# sender_action: {MARK_SEEN, TYPING_ON, TYPING_OFF} observed; react and unreact (2026) after
+SENDER_ACTIONS = ("mark_seen", "typing_on", "typing_off", "react", "unreact")
 TAGS = frozenset(
     {
         "ACCOUNT_UPDATE",
@@ -73,9 +79,22 @@ INSTAGRAM_TAGS = frozenset({"HUMAN_AGENT"})
 # CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE, and POST_PURCHASE_UPDATE will receive error code 100."
 RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE"})
 TAG_RETIREMENT_DATE = date(2026, 4, 27)
-ATTACHMENT_TYPES = frozenset({"audio", "file", "image", "template", "video"})
+# message[attachment][type]: as the reference lists it ("audio, file, image, template oder
+# video"); that Graph's error keeps this order is inferred
+ATTACHMENT_TYPES = ("audio", "file", "image", "template", "video")
 QUICK_REPLY_CONTENT_TYPES = frozenset({"text", "user_phone_number", "user_email"})
-RECIPIENT_IDENTIFIERS = ("id", "user_ref", "phone_number", "comment_id", "post_id")
+IMAGE_ASPECT_RATIOS = ("horizontal", "square")  # the generic template's, as documented
+CONVERSATION_PLATFORMS = ("messenger", "instagram")  # GET /{page}/conversations?platform=
+RECIPIENT_IDENTIFIERS = (
+    "id",
+    "user_ref",
+    "phone_number",
+    "comment_id",
+    "post_id",
+    # a person's opt-in (marketing messages until their shutdown; one-time notification)
+    "notification_messages_token",
+    "one_time_notif_token",
+)
 
 # windows (SEED-DE: 24 hours; HUMAN_AGENT / CUSTOMER_FEEDBACK: seven days; private replies 7 d)
 STANDARD_WINDOW = timedelta(hours=24)
@@ -141,7 +160,7 @@ GRAPH_VERSIONS = frozenset(
 
 # attachments and the Attachment Upload API (reference §4.1: every asset at most 25 MB)
 ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
-ATTACHMENT_UPLOAD_TYPES = frozenset({"audio", "file", "image", "video"})
+ATTACHMENT_UPLOAD_TYPES = tuple(kind for kind in ATTACHMENT_TYPES if kind != "template")
 UPLOAD_FILE_PART = "filedata"  # the multipart file part carrying an upload
 MULTIPART_FIELDS_MAX_BYTES = MAX_BODY_BYTES  # the text fields of a multipart body, together
 MULTIPART_SPOOL_BYTES = 1024 * 1024  # a file part beyond this is spooled to disk while read
@@ -172,6 +191,21 @@ MESSENGER_PROFILE_PROPERTIES = (
     "persistent_menu",
     "whitelisted_domains",
     "greeting",
+    "ice_breakers",
+)
+# The `fields` enum as Graph declares it, in its order: observed as {GET_STARTED,
+# PERSISTENT_MENU, TARGET_AUDIENCE, WHITELISTED_DOMAINS, GREETING, ACCOUNT_LINKING_URL,
+# PAYMENT_SETTINGS, HOME_URL} (a recorded answer); ice_breakers, added later, is put last
+# (its place is inferred). The properties not emulated are accepted in `fields` and ignored.
+MESSENGER_PROFILE_FIELDS = (
+    "get_started",
+    "persistent_menu",
+    "target_audience",
+    "whitelisted_domains",
+    "greeting",
+    "account_linking_url",
+    "payment_settings",
+    "home_url",
     "ice_breakers",
 )
 DEFAULT_LOCALE = "default"
@@ -303,3 +337,56 @@ MESSENGER_WEBHOOK_FIELDS = frozenset(
     if name.startswith(("message", "messaging_")) or name in ("standby", "inbox_labels")
 )
 PERMISSION_MANAGE_METADATA = "pages_manage_metadata"
+
+# --- Instagram's own events, edits and unsends (issue 13, item 3) ------------------------------
+# the message_edits reference (Messenger, Apr 2024): "The user cannot edit a message more than
+# five times" (a client-side limit: the control API refuses a sixth edit)
+MESSAGE_EDITS_MAX = 5
+# the Instagram object's webhook fields that the Page's subscribed_apps cannot name: the page
+# level passes them once the page subscribed the app to anything (Instagram's webhook guide:
+# "subscribing to any page webhook field")
+INSTAGRAM_ONLY_WEBHOOK_FIELDS = frozenset({"messaging_seen"})
+# the Messenger Profile properties `platform=instagram` takes (the Instagram ice breakers and
+# persistent menu guides); its persistent menu has no composer_input_disabled
+INSTAGRAM_PROFILE_PROPERTIES = ("persistent_menu", "ice_breakers")
+MESSENGER_PROFILE_PLATFORMS = ("messenger", "instagram")
+
+# --- features dated by the emulated clock (shared/reference/send-api.md §15.5) ---------------
+# Meta's marketing-messages page: "Marketing messages (aka recurring notifications) on
+# Messenger will be deprecated on February 10, 2026": the notification_messages template, its
+# opt-in and the notification_messages_token recipient are refused from this date on.
+MARKETING_MESSAGES_SHUTDOWN = date(2026, 2, 10)
+# Changelog of June 1, 2026: "send a sticker with the sticker_id field"; June 30, 2026: "Added
+# the image grid template". Before, the Send API did not know them (refused as unknown).
+STICKER_SEND_SINCE = date(2026, 6, 1)
+IMAGE_GRID_SINCE = date(2026, 6, 30)
+
+# opt-in requests (one-time notification page: "The title field is limited to 65 characters";
+# the marketing-messages template's title shares that limit)
+OPTIN_TITLE_MAX = 65
+OPTIN_PAYLOAD_MAX = 1000  # as a postback payload (inferred)
+NOTIFICATION_FREQUENCIES = ("daily", "weekly", "monthly")
+NOTIFICATION_REOPTIN = ("enabled", "disabled")
+NOTIFICATION_CTA_TEXTS = ("allow", "get", "get_updates", "opt_in", "sign_up")
+# the token lives 6, 9 or 12 months by frequency (marketing-messages page); one-time: 1 year
+NOTIFICATION_TOKEN_LIFETIME = {
+    "daily": timedelta(days=182),
+    "weekly": timedelta(days=273),
+    "monthly": timedelta(days=365),
+}
+ONE_TIME_TOKEN_LIFETIME = timedelta(days=365)
+OPTIN_TEMPLATES = ("notification_messages", "one_time_notif_req")
+# recipient keys of a person who opted in: the template each answers
+OPTIN_TOKEN_RECIPIENTS = {
+    "notification_messages_token": "notification_messages",
+    "one_time_notif_token": "one_time_notif_req",
+}
+
+# image grid template (Meta's image-grid page, June 30, 2026)
+IMAGE_GRID_ELEMENTS_MAX = 1
+IMAGE_GRID_IMAGES = (2, 6)
+IMAGE_GRID_TITLE_MAX = 45
+IMAGE_GRID_SUBTITLE_MAX = 80
+IMAGE_GRID_BUTTON_TYPES = ("web_url", "postback")
+NOTIFICATION_DEFAULT_TITLE = "Updates and promotions"  # the title the platform shows by default
+NOTIFICATION_DEFAULT_TIMEZONE = "UTC"  # inferred: the page's timezone is not modelled

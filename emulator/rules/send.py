@@ -13,13 +13,14 @@ from typing import Any, NamedTuple
 from emulator.rules import limits
 from emulator.rules.fields import as_bool, got, is_url
 from emulator.rules.request import Recipient, SendRequest
+from emulator.rules.sticker import check_sticker
 from emulator.rules.templates import check_media_payload, check_template
 from emulator.wire import catalog
 from emulator.wire.errors import ErrorSpec
 from emulator.wire.ids import is_activity_id, is_numeric_id
 
 RECIPIENT_KEYS = frozenset({*limits.RECIPIENT_IDENTIFIERS, "name"})
-MESSAGE_KEYS = frozenset({"text", "attachment", "quick_replies", "metadata"})
+MESSAGE_KEYS = frozenset({"text", "attachment", "quick_replies", "metadata", "sticker_id"})
 ATTACHMENT_KEYS = frozenset({"type", "payload"})
 QUICK_REPLY_KEYS = frozenset({"content_type", "title", "payload", "image_url"})
 NAME_KEYS = frozenset({"first_name", "last_name"})
@@ -195,7 +196,11 @@ def parse_message(
     if text == "":
         text = None
     if text is None and attachment is None:
-        raise catalog.MESSAGE_NO_CONTENT(path="message")
+        if value.get("sticker_id") is None:
+            raise catalog.MESSAGE_NO_CONTENT(path="message")
+        check_sticker(value)  # a sticker alone (June 2026; dated in policy/dated.py)
+    elif value.get("sticker_id") is not None:
+        check_sticker(value)
     if text is not None and attachment is not None:
         raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
     if text is not None and len(text) > limits.TEXT_MAX:
@@ -347,7 +352,7 @@ def _reaction_payload(action: str, payload: Any) -> dict[str, Any] | None:
     return payload
 
 
-def _enum(value: Any, allowed: frozenset[str], error: Any, path: str) -> str:
+def _enum(value: Any, allowed: tuple[str, ...], error: Any, path: str) -> str:
     """Graph enums match case-insensitively and are echoed upper-case in errors."""
     if not isinstance(value, str) or value.upper() not in allowed:
         raise error(path=path, got=got(value))

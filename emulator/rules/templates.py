@@ -14,6 +14,8 @@ from emulator.rules import limits
 from emulator.rules.buttons import DEFAULT_ACTION, buttons
 from emulator.rules.currencies import MINOR_UNITS
 from emulator.rules.fields import Field, Where, as_number, check_object, decimals, got, raises
+from emulator.rules.image_grid import IMAGE_GRID
+from emulator.rules.optin_templates import NOTIFICATION_MESSAGES, ONE_TIME_NOTIF_REQ
 from emulator.wire import catalog
 
 SEED_RCPT = "shared/seeds/002_13ac4b8f9cdb2d47.txt"
@@ -44,7 +46,7 @@ def _generic(button_types: tuple[str, ...]) -> Field:
         fields=(
             TEMPLATE_TYPE,
             SHARABLE,
-            Field("image_aspect_ratio", "enum", choices=("horizontal", "square")),
+            Field("image_aspect_ratio", "enum", choices=limits.IMAGE_ASPECT_RATIOS),
             Field(
                 "elements",
                 "arr",
@@ -258,7 +260,7 @@ def _question(value: Any, where: Where) -> None:
     if option is not None and str(option).lower() not in allowed:
         raise (where / "score_option").fail(
             catalog.FEEDBACK_SCORE_OPTION,
-            allowed=", ".join(sorted(o.upper() for o in allowed)),
+            allowed=", ".join(o.upper() for o in allowed),  # declared order
             kind=kind.upper(),
             got=got(option),
         )
@@ -395,6 +397,10 @@ TEMPLATES: dict[str, Field] = {
     "customer_feedback": CUSTOMER_FEEDBACK,
     "coupon": COUPON,
     "product": PRODUCT,
+    # issue 13: dated by the emulated clock in policy/dated.py
+    "notification_messages": NOTIFICATION_MESSAGES,
+    "one_time_notif_req": ONE_TIME_NOTIF_REQ,
+    "image_grid": IMAGE_GRID,
 }
 # Instagram documents generic, button and product templates, with postback and web_url buttons.
 INSTAGRAM_TEMPLATES: dict[str, Field] = {

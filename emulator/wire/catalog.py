@@ -27,6 +27,17 @@ D_QR = "https://developers.facebook.com/docs/messenger-platform/send-messages/qu
 D_SA = "https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions"
 
 GRAPH_METHOD = "GraphMethodException"
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """An enum's values as Graph's errors list them: upper case, in the declared order (never
+    sorted: reference §15.1). Braces doubled for the message template."""
+    return "{{" + ", ".join(value.upper() for value in values) + "}}"
+
+
+# the modern enum error's tail (reference §15.1): ` - got "VALUE".`
+ENUM_GOT = ' - got "{got}".'
+ENUM_EVIDENCE = f"{REF} §15.1 (Graph lists an enum in its declared order, not sorted)"
 WINDOW_MESSAGE = (
     "(#10) This message is sent outside of allowed window. Learn more about the new policy "
     "here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
@@ -333,28 +344,30 @@ MESSAGING_TYPE_MISSING = ErrorSpec(
 MESSAGING_TYPE_INVALID = ErrorSpec(
     "messaging_type_invalid",
     100,
-    '(#100) Param messaging_type must be one of {{MESSAGE_TAG, RESPONSE, UPDATE}} - got "{got}".',
-    "messaging_type is one of RESPONSE, UPDATE, MESSAGE_TAG",
-    f"{SEED_DE}, {SEED_ID}; modern Graph enum error format (observed on graph.facebook.com)",
-    "I",
+    "(#100) Param messaging_type must be one of " + _one_of(limits.MESSAGING_TYPES) + ENUM_GOT,
+    "messaging_type is one of RESPONSE, UPDATE, MESSAGE_TAG (and UTILITY, see utility_*); the "
+    "error lists the three in the API's order",
+    f"{SEED_DE}, {SEED_ID}; {ENUM_EVIDENCE}: {{RESPONSE, UPDATE, MESSAGE_TAG}} observed in 2026",
+    "O",
 )
 NOTIFICATION_TYPE_INVALID = ErrorSpec(
     "notification_type_invalid",
     100,
-    "(#100) Param notification_type must be one of {{NO_PUSH, REGULAR, SILENT_PUSH}} - got "
-    '"{got}".',
+    "(#100) Param notification_type must be one of "
+    + _one_of(limits.NOTIFICATION_TYPES)
+    + ENUM_GOT,
     "notification_type is one of REGULAR (default), SILENT_PUSH, NO_PUSH",
-    f"{SEED_DE}, {SEED_ID}; modern Graph enum error format",
+    f"{SEED_DE}, {SEED_ID}; {ENUM_EVIDENCE}; the order is the documentation's (inferred)",
     "I",
 )
 SENDER_ACTION_INVALID = ErrorSpec(
     "sender_action_invalid",
     100,
-    "(#100) Param sender_action must be one of {{MARK_SEEN, REACT, TYPING_OFF, TYPING_ON, "
-    'UNREACT}} - got "{got}".',
-    "sender_action is one of typing_on, typing_off, mark_seen, react, unreact",
-    f"{SEED_DE}; {D_SA}; {REF} §2.5 (O-FIX16 enum string) in the modern enum error format",
-    "I",
+    "(#100) Param sender_action must be one of " + _one_of(limits.SENDER_ACTIONS) + ENUM_GOT,
+    "sender_action is one of mark_seen, typing_on, typing_off, react, unreact",
+    f"{SEED_DE}; {D_SA}; {REF} §2.5 (O-FIX16: {{MARK_SEEN, TYPING_ON, TYPING_OFF}}), "
+    f"{ENUM_EVIDENCE}; REACT, UNREACT placed after them (inferred)",
+    "O",
 )
 REACTION_PAYLOAD = ErrorSpec(
     "reaction_payload",
@@ -461,10 +474,12 @@ ATTACHMENT_FIELD_REQUIRED = ErrorSpec(
 ATTACHMENT_TYPE_INVALID = ErrorSpec(
     "attachment_type_invalid",
     100,
-    "(#100) Param message[attachment][type] must be one of {{AUDIO, FILE, IMAGE, TEMPLATE, "
-    'VIDEO}} - got "{got}".',
+    "(#100) Param message[attachment][type] must be one of "
+    + _one_of(limits.ATTACHMENT_TYPES)
+    + ENUM_GOT,
     "message.attachment.type is one of audio, file, image, template, video",
-    f"{SEED_DE} (Entweder audio, file, image, template oder video); enum string pattern",
+    f"{SEED_DE} (Entweder audio, file, image, template oder video: the order used); "
+    f"{ENUM_EVIDENCE}",
     "I",
 )
 QUICK_REPLIES_NOT_ARRAY = ErrorSpec(
@@ -636,9 +651,10 @@ FIELD_NOT_BOOLEAN = ErrorSpec(
 FIELD_ENUM = ErrorSpec(
     "field_enum",
     100,
-    '(#100) Param {param} must be one of {{{allowed}}} - got "{got}".',
-    "enumerated fields take one of their documented values",
-    f"{D_TEMPLATES}; modern Graph enum error format",
+    "(#100) Param {param} must be one of {{{allowed}}}" + ENUM_GOT,
+    "enumerated fields take one of their documented values, listed in the documentation's "
+    "order (limits.py)",
+    f"{D_TEMPLATES}; {ENUM_EVIDENCE}; each field's order is its documentation's (inferred)",
     "I",
 )
 FIELD_ID_INVALID = ErrorSpec(
@@ -834,7 +850,7 @@ COUPON_CODE_SPACES = ErrorSpec(
 FEEDBACK_SCORE_OPTION = ErrorSpec(
     "feedback_score_option",
     100,
-    '(#100) Param {param} must be one of {{{allowed}}} for a {kind} question - got "{got}".',
+    "(#100) Param {param} must be one of {{{allowed}}} for a {kind} question" + ENUM_GOT,
     "a feedback question's score_option fits its type (CSAT: one_to_five, five_stars, "
     "five_emojis; NPS: zero_to_ten; CES: one_to_seven)",
     f"{REF} §5.5",
@@ -918,9 +934,13 @@ MESSENGER_PROFILE_FIELDS_REQUIRED = ErrorSpec(
 MESSENGER_PROFILE_FIELD_INVALID = ErrorSpec(
     "messenger_profile_field_invalid",
     100,
-    "(#100) Param fields[{index}] must be one of {{{allowed}}}",
-    "the properties named in `fields` are Messenger Profile properties",
-    f"{D_MESSENGER_PROFILE}; {O_MPFIX} (DELETE; Graph's list varies by version)",
+    "(#100) Param fields[{index}] must be one of "
+    + _one_of(limits.MESSENGER_PROFILE_FIELDS)
+    + ENUM_GOT,
+    "the properties named in `fields` are Messenger Profile properties, listed in the API's order",
+    f"{D_MESSENGER_PROFILE}; {O_MPFIX} (DELETE: {{GET_STARTED, PERSISTENT_MENU, "
+    f"TARGET_AUDIENCE, WHITELISTED_DOMAINS, GREETING, ACCOUNT_LINKING_URL, PAYMENT_SETTINGS, "
+    f"HOME_URL}}; ICE_BREAKERS appended, inferred); {ENUM_EVIDENCE} (the got suffix)",
     "O",
 )
 MESSENGER_PROFILE_DEFAULT_LOCALE = ErrorSpec(
@@ -942,6 +962,25 @@ GET_STARTED_REQUIRED = ErrorSpec(
     "(requirements); pimax/fb-messenger-php#90, CasperLaiTW/laravel-fb-messenger#96",
     "O",
     subcode=2018145,
+)
+D_IG_PROFILE = "https://developers.facebook.com/docs/messenger-platform/instagram/features"
+MESSENGER_PROFILE_PLATFORM = ErrorSpec(
+    "messenger_profile_platform",
+    100,
+    '(#100) Param platform must be one of {{MESSENGER, INSTAGRAM}} - got "{value}".',
+    "the Messenger Profile API's `platform` is messenger (the default) or instagram",
+    f"{D_IG_PROFILE}/ice-breakers (`platform=instagram`); the enum wording of {REF} §15.1 "
+    "(the values' order inferred)",
+    "I",
+)
+INSTAGRAM_PROFILE_PROPERTY = ErrorSpec(
+    "instagram_profile_property",
+    100,
+    "(#100) Param {param} is not supported for platform instagram.",
+    "with `platform=instagram` only ice_breakers and persistent_menu are set, read or deleted",
+    f"{D_IG_PROFILE}/ice-breakers and {D_IG_PROFILE}/persistent-menu (the properties Instagram "
+    "documents); the refusal's wording inferred",
+    "I",
 )
 
 # --- Graph batch requests ---------------------------------------------------------------
@@ -1099,8 +1138,9 @@ UPLOAD_MESSAGE_REQUIRED = ErrorSpec(
 UPLOAD_TYPE_INVALID = ErrorSpec(
     "upload_type_invalid",
     100,
-    "(#100) Param message[attachment][type] must be one of {{AUDIO, FILE, IMAGE, VIDEO}} - "
-    'got "{got}".',
+    "(#100) Param message[attachment][type] must be one of "
+    + _one_of(limits.ATTACHMENT_UPLOAD_TYPES)
+    + ENUM_GOT,
     "an uploaded attachment is audio, file, image or video (a template is not an asset)",
     f"{D_UPLOAD_API}; {REF} §4.1; enum string pattern of message[attachment][type]",
     "I",
@@ -1385,7 +1425,9 @@ NONEXISTING_FIELD = ErrorSpec(
 CONVERSATIONS_PLATFORM = ErrorSpec(
     "conversations_platform",
     100,
-    '(#100) Param platform must be one of {{MESSENGER, INSTAGRAM}} - got "{value}".',
+    "(#100) Param platform must be one of "
+    + _one_of(limits.CONVERSATION_PLATFORMS)
+    + ' - got "{value}".',
     "`platform` is messenger or instagram",
     f"{D_CONVERSATIONS}; the enum wording of {REF} §15.1 (its order inferred)",
     "O",
@@ -1407,6 +1449,102 @@ CONVERSATIONS_PERMISSION = ErrorSpec(
     "instagram_manage_messages (Instagram) besides the permissions checked before",
     f"{D_CONVERSATIONS} (permissions); Graph's permission wording (#230, #283), code 200 inferred",
     "I",
+)
+
+# --- features dated by the emulated clock (issue 13) --------------------------------------
+
+D_MARKETING = "https://developers.facebook.com/docs/messenger-platform/marketing-messages"
+D_CHANGELOG = (
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/changelog/"
+)
+NOTIFICATION_MESSAGES_RETIRED = ErrorSpec(
+    "notification_messages_retired",
+    100,
+    "(#100) Invalid template type",
+    "the notification_messages template (marketing messages, recurring notifications) is "
+    f"refused from {limits.MARKETING_MESSAGES_SHUTDOWN} on the emulated clock",
+    f"{D_MARKETING} (deprecated on February 10, 2026); {REF} §15.5; the answer retired "
+    "templates get (§5.8), its use here inferred",
+    "I",
+)
+NOTIFICATION_TOKEN_RETIRED = ErrorSpec(
+    "notification_token_retired",
+    100,
+    "Invalid parameter",
+    "a notification_messages_token recipient is refused from "
+    f"{limits.MARKETING_MESSAGES_SHUTDOWN} on the emulated clock",
+    f"{D_MARKETING} (deprecated on February 10, 2026); {REF} §15.5; the answer the retired "
+    "tags get (100/1893061, §15.1), its use here inferred",
+    "I",
+    subcode=1893061,
+)
+STICKER_NOT_YET = ErrorSpec(
+    "sticker_not_yet",
+    100,
+    '(#100) Invalid keys "sticker_id" were found in param "message".',
+    f"message.sticker_id is sent from {limits.STICKER_SEND_SINCE} on the emulated clock "
+    "(before, the Send API did not know the key)",
+    f"{D_CHANGELOG} (June 1, 2026: Sticker API); the unknown-key answer (§2.4), its use here "
+    "inferred",
+    "I",
+)
+IMAGE_GRID_NOT_YET = ErrorSpec(
+    "image_grid_not_yet",
+    100,
+    "(#100) Invalid template type",
+    f"the image_grid template is sent from {limits.IMAGE_GRID_SINCE} on the emulated clock",
+    f"{D_CHANGELOG} (June 30, 2026: image grid template); the unknown-template answer (§5.8), "
+    "its use here inferred",
+    "I",
+)
+STICKER_ID_INVALID = ErrorSpec(
+    "sticker_id_invalid",
+    100,
+    '(#100) Param message[sticker_id] must be a valid ID string (e.g., "123")',
+    "message.sticker_id is the numeric id of a sticker (a number or a string of digits)",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/sticker-api; the ID-string pattern of recipient[id]",
+    "I",
+)
+STICKER_WITH_CONTENT = ErrorSpec(
+    "sticker_with_content",
+    100,
+    "(#100) Only one of sticker_id, text or attachment can be specified",
+    "a sticker is a message of its own: not with text or an attachment",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/sticker-api (the send is message: {sticker_id}); wording inferred",
+    "I",
+)
+IMAGE_GRID_HERO = ErrorSpec(
+    "image_grid_hero",
+    100,
+    "(#100) At most one image in the grid can have is_hero_image set to true",
+    "an image grid has at most one hero image",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    'send-messages/template/image-grid ("sending more than one fails with an error"); '
+    "wording inferred",
+    "I",
+)
+IMAGE_GRID_TOO_FEW = ErrorSpec(
+    "image_grid_too_few",
+    105,
+    "(#105) param {param} has too few elements.",
+    f"an image grid shows {limits.IMAGE_GRID_IMAGES[0]} to {limits.IMAGE_GRID_IMAGES[1]} images",
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    'send-messages/template/image-grid ("Minimum of 2, maximum of 6"); the wording of the '
+    "observed too-many answer (105), inferred",
+    "I",
+)
+OPTIN_REQUEST_OUTSIDE_WINDOW = ErrorSpec(
+    "optin_request_outside_window",
+    10,
+    WINDOW_MESSAGE,
+    "an opt-in request (notification_messages, one_time_notif_req) is sent only within the "
+    "24-hour window, whatever the tag",
+    f'{D_MARKETING} ("You can only send a subscription request within the standard messaging '
+    'window"); the window answer (10/2018278)',
+    "D",
+    subcode=2018278,
 )
 
 # --- the emulator itself ----------------------------------------------------------------
