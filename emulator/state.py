@@ -19,6 +19,7 @@ from typing import Any
 from emulator.clock import Clock
 from emulator.faults import Faults
 from emulator.ratelimit import RateLimits
+from emulator.revisions import apply_revision
 from emulator.rules import limits
 from emulator.scenario.model import ActivitySpec, PageSpec, Scenario
 from emulator.scenario.receivers import receiver_ids
@@ -39,6 +40,17 @@ class Person:
     locale: str | None = None
     timezone: int | float | None = None
     gender: str | None = None
+
+
+@dataclass(slots=True)
+class OptIn:
+    """A person's answer to an opt-in request: the token the page sends to, until it expires
+    (a one-time token also once used)."""
+
+    psid: str
+    kind: str  # the request's template: notification_messages or one_time_notif_req
+    expires: datetime
+    used: bool = False
 
 
 @dataclass(slots=True)
@@ -105,6 +117,8 @@ class PageState:
     primary: str | None = None
     own_app: str | None = None
     owners: dict[str, str | None] = field(default_factory=dict)
+    # opt-in tokens the page's people gave (issue 13), by token
+    optins: dict[str, OptIn] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -113,6 +127,14 @@ class PageState:
     @property
     def instagram(self) -> bool:
         return self.spec.platform == "instagram"  # (PageSpec is frozen: never changes)
+
+    @property
+    def webhook_id(self) -> str:
+        """Who the page is in its webhooks: its Instagram account on an Instagram page (when the
+        scenario names one), else the page."""
+        if self.instagram and self.spec.instagram_account_id is not None:
+            return self.spec.instagram_account_id
+        return self.spec.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +382,12 @@ class World:
             if self.rates is not None:  # before last_message is set: a first write engages
                 self.rates.before_write(page, person)
             person.last_message = now
+        optin = action.pop("optin_token", None)
+        if optin is not None:  # an opt-in's token (control/optin.py): the page may send to it
+            token, kind, lifetime = optin
+            page.optins[token] = OptIn(psid, kind, now + lifetime)
+            if "token_expiry_timestamp" in action["optin"]:
+                action["optin"]["token_expiry_timestamp"] = int((now + lifetime).timestamp() * 1000)
         event = {
             **action,
             # a new mid for what the person sends; a reaction names the message it is about
@@ -375,6 +403,8 @@ class World:
             "seq": next(self._inbox_seq),
             "order": next(self._order),
         }
+        if action["kind"] in ("edit", "unsend"):  # the message itself changes (revisions.py)
+            apply_revision(self.inbox, event)
         self.inbox.append(event)
         self.emit("inbound", event)
         return event

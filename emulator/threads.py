@@ -109,7 +109,12 @@ def participant(page: PageState, psid: str | None) -> dict[str, Any]:
 def _messages(world: World, page: PageState) -> Iterator[tuple[str, Message]]:
     """Every recorded message between the page and a person: (psid, message)."""
     for event in world.inbox:
-        if event["page_id"] == page.id and event["kind"] == "message":
+        # an edit changed its text in place; an unsent message is gone from the thread
+        if (
+            event["page_id"] == page.id
+            and event["kind"] == "message"
+            and not event.get("is_deleted")
+        ):
             text = event.get("text")
             yield (
                 event["psid"],

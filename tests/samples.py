@@ -169,6 +169,58 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "file": {"attachment": {"type": "file", "payload": {"url": "https://acme.test/a.pdf"}}},
 }
 
+# Templates the platform added or retired on a date (issue 13): valid in their own era only,
+# so sent by the tests of that era (test_retired_features.py, test_new_content.py).
+DATED_MESSAGES: dict[str, dict[str, Any]] = {
+    "notification_messages": template(
+        {
+            "template_type": "notification_messages",
+            "title": "Summer sale alerts",
+            "image_url": "https://acme.test/sale.png",
+            "payload": "SALE_ALERTS",
+            "notification_messages_frequency": "WEEKLY",
+            "notification_messages_reoptin": "ENABLED",
+            "notification_messages_timezone": "Europe/London",
+            "notification_messages_cta_text": "GET_UPDATES",
+        }
+    ),
+    "one_time_notif_req": template(
+        {"template_type": "one_time_notif_req", "title": "Back in stock?", "payload": "RESTOCK"}
+    ),
+    "image_grid": template(
+        {
+            "template_type": "image_grid",
+            "elements": [
+                {
+                    "title": "New season",
+                    "subtitle": "Four looks for spring",
+                    "images": [
+                        {
+                            "url": "https://acme.test/look1.png",
+                            "is_hero_image": True,
+                            "action": {"type": "web_url", "url": "https://acme.test/look1"},
+                        },
+                        {
+                            "url": "https://acme.test/look2.png",
+                            "action": {"type": "postback", "payload": "LOOK_2"},
+                        },
+                        {"url": "https://acme.test/look3.png"},
+                    ],
+                    "buttons": [
+                        {"type": "web_url", "title": "Shop all", "url": "https://acme.test/"},
+                        {"type": "postback", "title": "More", "payload": "MORE_LOOKS"},
+                    ],
+                }
+            ],
+        }
+    ),
+}
+
+
+def dated_sample(name: str) -> dict[str, Any]:
+    """A fresh deep copy of a valid message of DATED_MESSAGES."""
+    return copy.deepcopy(DATED_MESSAGES[name])
+
 
 def sample(name: str) -> dict[str, Any]:
     """A fresh deep copy of a valid message."""

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from samples import MESSAGES
+from samples import DATED_MESSAGES, MESSAGES
 
 from emulator.rules.fields import Field
 from emulator.rules.templates import (
@@ -129,7 +129,7 @@ def mutants(payload: dict[str, Any]) -> Iterator[Any]:
 
 PAYLOADS = {
     name: (message["attachment"]["payload"], message["attachment"]["type"] != "template")
-    for name, message in MESSAGES.items()
+    for name, message in {**MESSAGES, **DATED_MESSAGES}.items()
 }
 
 

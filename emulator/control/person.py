@@ -1,5 +1,6 @@
 """What the person does, as the control API takes it: write, tap a quick reply or a postback
-button the bot sent, send an attachment, react, read. Validated here, before any change.
+button the bot sent, send an attachment, react, read, edit or unsend a message of their own.
+Validated here, before any change.
 
 A quick reply or a button is named by its payload or title (a string: the newest match), or by
 both (`{"payload": ..., "title": ...}`: that exact one). As on Messenger, quick replies are
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from emulator.control.optin import OptInError, parse_optin
 from emulator.control.referral import ReferralError, parse_referral
+from emulator.revisions import RevisionError, revise
 from emulator.rules.fields import is_url
 from emulator.state import PageState
 
@@ -35,7 +38,7 @@ def parse_action(
     if len(body) != 1:
         raise ActionError(
             "send exactly one of text, quick_reply, postback, attachment, reaction, unreact, read,"
-            " referral"
+            " referral, edit, unsend, optin"
         )
     key, value = next(iter(body.items()))
     if key == "text":
@@ -83,10 +86,25 @@ def parse_action(
             return parse_referral(value, page, psid, outbox)
         except ReferralError as exc:
             raise ActionError(str(exc)) from None
+    if key == "optin":  # answers an opt-in request the page sent (issue 13)
+        try:
+            return parse_optin(value, page, psid, outbox, inbox)
+        except OptInError as exc:
+            raise ActionError(str(exc)) from None
     if key == "read":
         if value is not True:
             raise ActionError('read takes true: {"read": true}')
+        if page.instagram:  # Instagram names the message read (messaging_seen's read.mid)
+            latest = next(_sent_to(page, psid, outbox), None)
+            if latest is None:
+                raise ActionError("nothing to read: the page has sent this person no message")
+            return {"kind": "read", "mid": latest["message_id"]}
         return {"kind": "read"}
+    if key in ("edit", "unsend"):  # a message of the person's own (emulator/revisions.py)
+        try:
+            return revise(value, key, page.id, psid, inbox, outbox)
+        except RevisionError as exc:
+            raise ActionError(str(exc)) from None
     raise ActionError(f"unknown action {key!r}")
 
 

@@ -24,6 +24,7 @@ from emulator.control import (
 from emulator.control import faults as fault_control  # a module: it uses ours too
 from emulator.control import handover as handover_control  # likewise
 from emulator.control.person import ActionError, parse_action
+from emulator.edges.messenger_profile import INSTAGRAM_KEY
 from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.model import Scenario, WebhookSpec
@@ -275,7 +276,9 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         page = world.pages.get(page_id)
         if page is None:
             raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
-        return {"page_id": page.id, "messenger_profile": page.messenger_profile}
+        profile = dict(page.messenger_profile)
+        instagram = profile.pop(INSTAGRAM_KEY, {})  # set with platform=instagram
+        return {"page_id": page.id, "messenger_profile": profile, "instagram_profile": instagram}
 
     async def webhooks(request: Request) -> dict[str, Any]:
         if request.method == "POST" and request.url.path.endswith("/verify"):

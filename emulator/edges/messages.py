@@ -102,6 +102,8 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
             payload = {**payload, "message_id": request.payload["message_id"]}
     if target.activity is not None and not request.is_sender_action:
         target.activity.replied = True  # the one private reply is a message
+    if target.once is not None and not request.is_sender_action:
+        target.once.used = True  # a one-time notification token carries one message
     entry = sent_entry(
         message_id,
         call.page.id,

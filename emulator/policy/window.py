@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from emulator.policy.auth import check_messaging_permissions
+from emulator.policy.dated import check_dated
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
 from emulator.scenario.times import parse_instant
-from emulator.state import Activity, Grant, PageState
+from emulator.state import Activity, Grant, OptIn, PageState
 from emulator.wire import catalog
 
 
@@ -27,6 +28,7 @@ class Target:
 
     recipient_id: str | None
     activity: Activity | None = None
+    once: OptIn | None = None  # a one-time notification token the message uses up
 
 
 def check_send(
@@ -67,6 +69,14 @@ def check_send(
         # The checkbox plugin opt-in opens a standard window from when it was created.
         window_from = page.user_refs[recipient.value]
         target = Target(None)
+    elif kind in limits.OPTIN_TOKEN_RECIPIENTS:
+        check_dated(request, now)  # marketing messages' tokens end on their shutdown date
+        optin = _opted_in(page, kind, recipient.value, now)
+        check_messaging_permissions(grant, kind)
+        blocked = page.people[optin.psid].blocked
+        # a one-time token is used up by the message it carries (edges/messages.py)
+        target = Target(optin.psid, once=optin if optin.kind == "one_time_notif_req" else None)
+        windowed = False  # the token is the permission to message outside the window
     else:
         person = page.people.get(recipient.value)
         if person is None:
@@ -89,6 +99,10 @@ def check_send(
     for product_id in request.product_ids:
         if product_id not in page.spec.products:
             raise catalog.PRODUCT_ID_INVALID(path="message.attachment.payload.elements")
+    if request.template_type is not None or "sticker_id" in (request.message or ()):
+        check_dated(request, now)  # added and retired features, by the emulated date
+    if request.template_type in limits.OPTIN_TEMPLATES:
+        _check_optin_request(page, window_from, now)
     if request.tag is not None:
         _check_tag(request, page, grant, now, tag_retirement)
     if windowed:
@@ -102,6 +116,28 @@ def check_send(
     if blocked:
         raise catalog.PERSON_UNAVAILABLE(path="recipient.id")
     return target
+
+
+def _opted_in(page: PageState, kind: str, token: str, now: datetime) -> OptIn:
+    """The person behind an opt-in token: issued by this page for this kind of request, not
+    expired, a one-time token not used yet (otherwise no matching user, as a user_ref)."""
+    optin = page.optins.get(token)
+    path = f"recipient.{kind}"
+    if (
+        optin is None
+        or optin.kind != limits.OPTIN_TOKEN_RECIPIENTS[kind]
+        or optin.used
+        or now > optin.expires
+        or optin.psid not in page.people
+    ):
+        raise catalog.NO_MATCHING_USER(path=path)
+    return optin
+
+
+def _check_optin_request(page: PageState, last_message: datetime | None, now: datetime) -> None:
+    """Opt-in requests go within the standard window (the marketing-messages page)."""
+    if last_message is None or now - last_message > limits.STANDARD_WINDOW:
+        raise catalog.OPTIN_REQUEST_OUTSIDE_WINDOW(path="message.attachment.payload")
 
 
 def _check_tag(

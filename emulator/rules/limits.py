@@ -390,3 +390,16 @@ IMAGE_GRID_SUBTITLE_MAX = 80
 IMAGE_GRID_BUTTON_TYPES = ("web_url", "postback")
 NOTIFICATION_DEFAULT_TITLE = "Updates and promotions"  # the title the platform shows by default
 NOTIFICATION_DEFAULT_TIMEZONE = "UTC"  # inferred: the page's timezone is not modelled
+
+# --- utility messages (issue 13; Meta's "Send a utility message", Mar 13, 2026) ---------------
+# `messaging_type: UTILITY` with `message.template {name, language: {code}, components}`; the
+# page's templates are the scenario's (pages[].utility_templates). Sent inside or outside the
+# 24-hour window: the successor of the retired tags (README: Utility messages).
+MESSAGING_TYPE_UTILITY = "UTILITY"
+PERMISSION_UTILITY_MESSAGING = "pages_utility_messaging"
+UTILITY_CATEGORIES = ("UTILITY",)
+UTILITY_COMPONENT_TYPES = ("header", "body", "buttons")  # as the documented sends write them
+UTILITY_BUTTON_TYPES = ("POSTBACK", "URL")  # the two the documentation shows
+UTILITY_BUTTONS_MAX = 3  # integrators' guides: "button actions (up to 3 buttons)" (inferred)
+UTILITY_TEMPLATE_NAME_MAX = 512  # a template's name (WhatsApp's limit; inferred for Messenger)
+UTILITY_DEFAULT_LANGUAGE = "en"  # the documentation's examples

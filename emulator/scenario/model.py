@@ -58,6 +58,9 @@ WEBHOOK_FIELDS = (
     "messaging_handovers",  # the handover protocol: pass, take, request thread control
     "standby",  # events of threads another app owns
     "messaging_referrals",  # m.me links, ads and the chat plugin bringing a person to a thread
+    "messaging_optins",  # a person answering an opt-in request (marketing, one-time)
+    "message_edits",  # the person edited a message (message_edit)
+    "messaging_seen",  # Instagram's reads (read.mid)
 )
 
 
@@ -269,6 +272,9 @@ class PageSpec(_Model):
     id: NumericId
     name: str = ""
     platform: Literal["messenger", "instagram"] = "messenger"
+    # the Instagram professional account linked to the page: on an Instagram page, webhooks
+    # name it (entry.id, the page's side of each event); absent: the page's id
+    instagram_account_id: NumericId | None = None
     tokens: list[TokenSpec] = []
     users: list[UserSpec] = []
     user_refs: list[UserRefSpec] = []

@@ -239,13 +239,24 @@ class SendApi:
         pages = self._scenario_pages()
         page = page_id or str(pages[0]["id"])
         answer = self.control("POST", f"/pages/{page}/users/{psid}/messages", json=action)
-        instagram = any(p["id"] == page and p.get("platform") == "instagram" for p in pages)
+        spec = next((p for p in pages if p["id"] == page), {})
+        instagram = spec.get("platform") == "instagram"
         stamp = self._stamps.next(parse_instant(answer["timestamp"]))
         inbound = Inbound(answer)
-        event, channel = _event(answer, stamp), "messaging"
+        found = _event(answer, stamp, instagram)
+        if found is None:  # the platform reports nothing (an unsend on Messenger)
+            inbound.webhook = {}
+            return inbound
+        event, channel = found, "messaging"
         if answer.get("standby"):  # another app owns the thread: the standby channel
             event, channel = standby_event(event), STANDBY
-        inbound.webhook = events.envelope(page, stamp, event, instagram=instagram, channel=channel)
+        account = page
+        if instagram and spec.get("instagram_account_id"):  # webhooks name the IG account
+            account = str(spec["instagram_account_id"])
+            event = events.on_account(event, page, account)
+        inbound.webhook = events.envelope(
+            account, stamp, event, instagram=instagram, channel=channel
+        )
         for handler in list(self._handlers):
             self._hand_over(handler, inbound.webhook)
         return inbound
@@ -330,7 +341,7 @@ class SendApi:
 
 class Inbound(dict[str, Any]):
     """What the person did, as the control API answered (`kind`, `mid`, `timestamp`, ...); and
-    `webhook`, the body the platform would POST about it."""
+    `webhook`, the body the platform would POST about it (`{}` when it posts none)."""
 
     webhook: dict[str, Any]
 
@@ -379,9 +390,26 @@ class Person:
     def unreacts(self, mid: str) -> Inbound:
         return self._act({"unreact": {"mid": mid}})
 
+    def opts_in(self, payload_or_title: str | bool = True) -> Inbound:
+        """Answer an opt-in request the page sent (`notification_messages` until 10 February
+        2026, `one_time_notif_req`): `messaging_optins` with the token the page sends to.
+        True: the latest request."""
+        return self._act({"optin": payload_or_title})
+
     def reads(self) -> Inbound:
-        """Read everything the page sent so far (does not open the window)."""
+        """Read everything the page sent so far (does not open the window); on Instagram, the
+        page's latest message (`messaging_seen` with its mid)."""
         return self._act({"read": True})
+
+    def edits(self, mid: str, text: str) -> Inbound:
+        """Edit a message of theirs (`message_edits`: `message_edit` with `num_edit`); at most
+        5 times."""
+        return self._act({"edit": {"mid": mid, "text": text}})
+
+    def unsends(self, mid: str) -> Inbound:
+        """Unsend a message of theirs (on Instagram, `message.is_deleted: true` in `messages`;
+        on Messenger the platform reports nothing: `webhook` is `{}`)."""
+        return self._act({"unsend": {"mid": mid}})
 
     def arrives_from(self, ref: str, source: str = "SHORTLINK") -> Inbound:
         """Open the thread by an m.me link with `ref` (`messaging_referrals`; for a new person,
@@ -561,17 +589,26 @@ def _wanted(to: str | None, text: str | re.Pattern[str] | None, fields: dict[str
     return what
 
 
-def _event(answer: dict[str, Any], stamp: int) -> dict[str, Any]:
-    """The `messaging` event the platform sends about a person action (see webhooks.events)."""
+def _event(answer: dict[str, Any], stamp: int, instagram: bool = False) -> dict[str, Any] | None:
+    """The `messaging` event the platform sends about a person action (see webhooks.events);
+    None when it sends none."""
     if answer["kind"] == "read":
+        if answer.get("mid") is not None:  # Instagram's messaging_seen names the message read
+            return events.seen(answer["psid"], answer["page_id"], stamp, str(answer["mid"]))
         return events.read(answer["psid"], answer["page_id"], stamp, stamp)
     psid, page, mid, kind = answer["psid"], answer["page_id"], str(answer["mid"]), answer["kind"]
+    if kind == "edit":
+        return events.edit(psid, page, stamp, mid, answer["text"], answer["num_edit"])
+    if kind == "unsend":
+        return events.unsend(psid, page, stamp, mid) if instagram else None
     if kind == "postback":
         return events.postback(
             psid, page, stamp, mid, answer["title"], answer["payload"], answer.get("referral")
         )
     if kind == "referral":
         return events.referral(psid, page, stamp, answer["referral"])
+    if kind == "optin":
+        return events.optin(psid, page, stamp, answer["optin"])
     if kind == "reaction":
         return events.reaction(
             psid, page, stamp, mid, answer["reaction"], answer["emoji"], answer["action"]

@@ -105,15 +105,27 @@ class Webhooks:
         elif kind == "referral":
             event = events.referral(psid, page_id, stamp, act["referral"])
             self._enqueue("messaging_referrals", page_id, psid, stamp, event)
+        elif kind == "optin":
+            event = events.optin(psid, page_id, stamp, act["optin"])
+            self._enqueue("messaging_optins", page_id, psid, stamp, event)
         elif kind == "reaction":
             event = events.reaction(
                 psid, page_id, stamp, act["mid"], act["reaction"], act["emoji"], act["action"]
             )
             self._enqueue("message_reactions", page_id, psid, stamp, event)
+        elif kind == "read" and act.get("mid") is not None:  # Instagram: the message read
+            event = events.seen(psid, page_id, stamp, act["mid"])
+            self._enqueue("messaging_seen", page_id, psid, stamp, event)
         elif kind == "read":
             self._enqueue(
                 "message_reads", page_id, psid, stamp, events.read(psid, page_id, stamp, stamp)
             )
+        elif kind == "edit":
+            event = events.edit(psid, page_id, stamp, act["mid"], act["text"], act["num_edit"])
+            self._enqueue("message_edits", page_id, psid, stamp, event)
+        elif kind == "unsend" and self.world.pages[page_id].instagram:  # none documented on
+            event = events.unsend(psid, page_id, stamp, act["mid"])  # Messenger
+            self._enqueue("messages", page_id, psid, stamp, event)
 
     def _sent(self, entry: dict[str, Any]) -> None:
         psid = entry.get("recipient_id")
@@ -129,6 +141,8 @@ class Webhooks:
         # Instagram reports echoes through the `messages` field (reference §9.1)
         echo_field = "messages" if self.world.pages[page_id].instagram else "message_echoes"
         self._enqueue(echo_field, page_id, psid, stamp, echo)
+        if self.world.pages[page_id].instagram:
+            return  # Instagram sends no delivery events (its webhook fields have none)
         delivered = self.stamps.next(now)
         receipt = events.delivery(psid, page_id, delivered, [entry["message_id"]], stamp)
         self._enqueue("message_deliveries", page_id, psid, delivered, receipt)
@@ -156,7 +170,10 @@ class Webhooks:
         spec = self.world.scenario.webhook
         if spec is None or not is_subscribed(self.world, page_id, field):
             return
-        envelope = events.envelope(page_id, stamp, event, instagram=page.instagram, channel=channel)
+        account = page.webhook_id  # an Instagram page's webhooks name its Instagram account
+        if account != page_id:
+            event = events.on_account(event, page_id, account)
+        envelope = events.envelope(account, stamp, event, instagram=page.instagram, channel=channel)
         body = serialize(envelope)
         headers = {
             "Content-Type": "application/json",

@@ -104,6 +104,36 @@ def read(psid: str, page_id: str, time: int, watermark: int) -> dict[str, Any]:
     return {**_between(psid, page_id, time), "read": {"watermark": watermark}}
 
 
+def seen(psid: str, account_id: str, time: int, mid: str) -> dict[str, Any]:
+    """The person read the page's message `mid`, on Instagram (`messaging_seen`)."""
+    return {**_between(psid, account_id, time), "read": {"mid": mid}}
+
+
+def edit(psid: str, page_id: str, time: int, mid: str, text: str, num_edit: int) -> dict[str, Any]:
+    """The person edited a message of theirs (`message_edits`; num_edit an integer, as the
+    reference's table types it, though its example prints a string)."""
+    return {
+        **_between(psid, page_id, time),
+        "message_edit": {"mid": mid, "text": text, "num_edit": num_edit},
+    }
+
+
+def unsend(psid: str, page_id: str, time: int, mid: str) -> dict[str, Any]:
+    """The person unsent a message of theirs, on Instagram (`messages`, `is_deleted: true`)."""
+    return {**_between(psid, page_id, time), "message": {"mid": mid, "is_deleted": True}}
+
+
+def on_account(event: dict[str, Any], page_id: str, account_id: str) -> dict[str, Any]:
+    """The event with the page's side named by its Instagram account (Instagram webhooks name
+    the professional account, not the page)."""
+    swapped = dict(event)
+    for side in ("sender", "recipient"):
+        party = event.get(side)
+        if isinstance(party, dict) and party.get("id") == page_id:
+            swapped[side] = {**party, "id": account_id}
+    return swapped
+
+
 def postback(
     psid: str,
     page_id: str,
@@ -125,6 +155,12 @@ def referral(psid: str, page_id: str, time: int, referral: dict[str, Any]) -> di
     """The person came to the thread by an m.me link, an ad or the chat plugin
     (`messaging_referrals`)."""
     return {**_between(psid, page_id, time), "referral": referral}
+
+
+def optin(psid: str, page_id: str, time: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The person answered an opt-in request (`messaging_optins`): `optin` holds its type,
+    payload and the token the page sends to (control/optin.py)."""
+    return {**_between(psid, page_id, time), "optin": body}
 
 
 def reaction(
@@ -151,4 +187,8 @@ FIELD_OF_EVENT = {
     "postback": "messaging_postbacks",
     "reaction": "message_reactions",
     "referral": "messaging_referrals",
+    "optin": "messaging_optins",
+    "seen": "messaging_seen",
+    "edit": "message_edits",
+    "unsend": "messages",
 }

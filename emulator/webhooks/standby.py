@@ -19,6 +19,8 @@ CONVERSATION_FIELDS = frozenset(
         "message_deliveries",
         "message_echoes",
         "message_reactions",
+        "message_edits",  # edits and Instagram's reads follow messages (inferred)
+        "messaging_seen",
     )
 )
 STANDBY = "standby"

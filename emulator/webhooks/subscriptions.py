@@ -8,6 +8,7 @@ when both include its field.
 
 from __future__ import annotations
 
+from emulator.rules import limits
 from emulator.state import PageState, World
 
 
@@ -20,6 +21,8 @@ def is_subscribed(world: World, page_id: str, field: str) -> bool:
     if page is None:
         return False
     chosen = page.subscribed_fields
+    if chosen is not None and field in limits.INSTAGRAM_ONLY_WEBHOOK_FIELDS:
+        return bool(chosen)  # the Instagram object's fields: any page subscription lets them in
     return chosen is None or field in chosen
 
 
