@@ -197,11 +197,12 @@ DATED_MESSAGES: dict[str, dict[str, Any]] = {
                     "images": [
                         {
                             "url": "https://acme.test/look1.png",
-                            "is_hero_image": True,
+                            "is_hero_image": False,
                             "action": {"type": "web_url", "url": "https://acme.test/look1"},
                         },
                         {
                             "url": "https://acme.test/look2.png",
+                            "is_hero_image": True,
                             "action": {"type": "postback", "payload": "LOOK_2"},
                         },
                         {"url": "https://acme.test/look3.png"},

@@ -403,3 +403,7 @@ UTILITY_BUTTON_TYPES = ("POSTBACK", "URL")  # the two the documentation shows
 UTILITY_BUTTONS_MAX = 3  # integrators' guides: "button actions (up to 3 buttons)" (inferred)
 UTILITY_TEMPLATE_NAME_MAX = 512  # a template's name (WhatsApp's limit; inferred for Messenger)
 UTILITY_DEFAULT_LANGUAGE = "en"  # the documentation's examples
+# the changelog of June 1, 2026: webhooks (echoes too) carry a sticker as an `image` attachment
+# and a `sticker` one "until August 30, 2026", then only as `sticker`
+STICKER_IMAGE_ATTACHMENT_UNTIL = date(2026, 8, 30)
+STICKER_IMAGE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/{sticker_id}_n.png"  # inferred

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from emulator.webhooks.stickers import sticker_attachments
+
 
 class Timestamps:
     """Millisecond event times on the emulated clock, strictly increasing."""
@@ -87,6 +89,8 @@ def echo(
                 "payload": {"attachment_id": _number(payload.get("attachment_id"))},
             }
         body["attachments"] = [echoed]
+    elif sent.get("sticker_id") is not None:  # June 2026 (webhooks/stickers.py)
+        body["attachments"] = sticker_attachments(sent["sticker_id"], time)
     return {**_between(page_id, psid, time), "message": body}
 
 
