@@ -8,6 +8,7 @@ from emulator import outcomes
 from emulator.edges.attachments import save_attachment, uploaded_file
 from emulator.edges.base import EdgeCall
 from emulator.entries import sent_entry
+from emulator.policy.utility import check_utility
 from emulator.policy.window import Target, check_send
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
@@ -125,5 +126,9 @@ def accept(call: EdgeCall, request: SendRequest, target: Target) -> dict[str, An
         persona = call.page.personas[request.persona_id]
         entry["persona"] = dict(persona)
         call.journal["persona"] = persona["name"]
+    if request.utility is not None:  # the template as the person sees it, for the UI and tests
+        entry["utility"] = check_utility(
+            request.utility, call.page.spec.utility_templates, call.grant
+        )
     world.record_send(entry)
     return payload

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from emulator.policy.auth import check_messaging_permissions
 from emulator.policy.dated import check_dated
+from emulator.policy.utility import check_utility
 from emulator.rules import limits
 from emulator.rules.request import SendRequest
 from emulator.scenario.times import parse_instant
@@ -90,6 +91,9 @@ def check_send(
         blocked = person.blocked
         target = Target(person.psid)
 
+    if request.utility is not None:  # pages_utility_messaging, the page's template, its fit
+        check_utility(request.utility, page.spec.utility_templates, grant)
+        windowed = False  # utility messages go inside or outside the window (README)
     if request.persona_id is not None and request.persona_id not in page.personas:
         raise catalog.PERSONA_UNKNOWN(path="persona_id")  # (sender actions too)
     for attachment_id in request.attachment_ids:

@@ -407,3 +407,9 @@ UTILITY_DEFAULT_LANGUAGE = "en"  # the documentation's examples
 # and a `sticker` one "until August 30, 2026", then only as `sticker`
 STICKER_IMAGE_ATTACHMENT_UNTIL = date(2026, 8, 30)
 STICKER_IMAGE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/{sticker_id}_n.png"  # inferred
+# airline templates (Meta's airline template references: not dated as retired by any source
+# found, so accepted; §15.5). Auxiliary and secondary fields: at most 5 each; price_info: 4.
+AIRLINE_FIELDS_MAX = 5
+AIRLINE_PRICE_INFO_MAX = 4
+AIRLINE_UPDATE_TYPES = ("delay", "gate_change", "cancellation")
+AIRLINE_TRAVEL_CLASSES = ("economy", "business", "first_class")

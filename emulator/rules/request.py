@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.rules.utility import UtilityCall
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, a cost paid on
@@ -34,6 +37,7 @@ class SendRequest:
     is_reusable: bool = False
     attachment_ids: tuple[str, ...] = ()  # saved assets the message refers to
     product_ids: tuple[str, ...] = ()  # products a product template shows
+    utility: UtilityCall | None = None  # the template a UTILITY message names
 
     @property
     def is_sender_action(self) -> bool:

@@ -15,6 +15,7 @@ from emulator.rules.fields import as_bool, got, is_url
 from emulator.rules.request import Recipient, SendRequest
 from emulator.rules.sticker import check_sticker
 from emulator.rules.templates import check_media_payload, check_template
+from emulator.rules.utility import parse_utility_message
 from emulator.wire import catalog
 from emulator.wire.errors import ErrorSpec
 from emulator.wire.ids import is_activity_id, is_numeric_id
@@ -25,6 +26,8 @@ ATTACHMENT_KEYS = frozenset({"type", "payload"})
 QUICK_REPLY_KEYS = frozenset({"content_type", "title", "payload", "image_url"})
 NAME_KEYS = frozenset({"first_name", "last_name"})
 REPLY_TO_KEYS = frozenset({"mid"})
+# UTILITY is accepted though Graph's enum error (observed in 2026) still lists only the three
+_MESSAGING_TYPES_ACCEPTED = (*limits.MESSAGING_TYPES, limits.MESSAGING_TYPE_UTILITY)
 
 
 def parse_send(
@@ -68,7 +71,10 @@ def parse_send(
     messaging_type = values.get("messaging_type")
     if messaging_type is not None:
         messaging_type = _enum(
-            messaging_type, limits.MESSAGING_TYPES, catalog.MESSAGING_TYPE_INVALID, "messaging_type"
+            messaging_type,
+            limits.MESSAGING_TYPES if instagram else _MESSAGING_TYPES_ACCEPTED,
+            catalog.MESSAGING_TYPE_INVALID,
+            "messaging_type",
         )
     tag = values.get("tag")
     if tag is not None:
@@ -94,9 +100,26 @@ def parse_send(
     if messaging_type is None:
         if missing_messaging_type != "response":
             raise catalog.MESSAGING_TYPE_MISSING(path="messaging_type")
-        messaging_type = "RESPONSE"
+        # a template message is a utility message (the documentation's own example of a
+        # named-parameter send leaves messaging_type out)
+        utility = isinstance(message, dict) and "template" in message and not instagram
+        messaging_type = limits.MESSAGING_TYPE_UTILITY if utility else "RESPONSE"
     if messaging_type == "MESSAGE_TAG" and tag is None:
         raise catalog.TAG_REQUIRED(path="tag")
+    if messaging_type == limits.MESSAGING_TYPE_UTILITY:
+        sent, call = parse_utility_message(message)
+        reply = values.get("reply_to")
+        return SendRequest(
+            recipient=recipient,
+            messaging_type=messaging_type,
+            tag=tag,
+            notification_type=notification_type,
+            message=sent,
+            sender_action=None,
+            persona_id=persona_id,
+            reply_to=None if reply is None else _reply_to(reply),
+            utility=call,
+        )
     parsed = parse_message(
         message,
         truncate_titles=quick_reply_title == "truncate",

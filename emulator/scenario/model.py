@@ -27,6 +27,7 @@ from pydantic_core import CoreSchema
 
 from emulator.rules import limits
 from emulator.rules.fields import is_url
+from emulator.rules.utility import is_named, placeholders
 from emulator.scenario.receivers import receiver_problems
 from emulator.scenario.times import (
     as_utc,
@@ -41,6 +42,7 @@ PERMISSIONS = (
     limits.PERMISSION_MESSAGING,
     limits.PERMISSION_PHONE_NUMBER,
     limits.PERMISSION_HUMAN_AGENT,
+    limits.PERMISSION_UTILITY_MESSAGING,  # utility messages (messaging_type UTILITY)
     "pages_show_list",
     "pages_manage_metadata",
     "pages_read_engagement",
@@ -268,6 +270,50 @@ class PersonaSpec(_Model):
         return str(10**14 + number + int.from_bytes(digest[8:16], "big") % 10**14)
 
 
+class UtilityButtonSpec(_Model):
+    """A utility template's button: a postback (its payload) or a URL; a `{{1}}` in either is
+    filled by the send's `buttons` component."""
+
+    type: Literal[limits.UTILITY_BUTTON_TYPES]  # type: ignore[valid-type]
+    text: str = Field(min_length=1, max_length=limits.BUTTON_TITLE_MAX)
+    payload: str | None = Field(None, max_length=limits.POSTBACK_PAYLOAD_MAX)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> UtilityButtonSpec:
+        if self.type == "POSTBACK" and (self.payload is None or self.url is not None):
+            raise ValueError("a POSTBACK button has a payload (and no url)")
+        if self.type == "URL" and (self.url is None or self.payload is not None):
+            raise ValueError("a URL button has a url (and no payload)")
+        return self
+
+    @property
+    def target(self) -> str | None:
+        """The payload or URL, where a placeholder may stand."""
+        return self.payload if self.type == "POSTBACK" else self.url
+
+
+class UtilityTemplateSpec(_Model):
+    """A utility message template of the page (approved): what `message.template` names."""
+
+    name: str = Field(
+        min_length=1, max_length=limits.UTILITY_TEMPLATE_NAME_MAX, pattern=r"^[a-z0-9_]+$"
+    )
+    language: str = Field(limits.UTILITY_DEFAULT_LANGUAGE, pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    category: Literal[limits.UTILITY_CATEGORIES] = "UTILITY"  # type: ignore[valid-type]
+    header: str | None = Field(None, min_length=1)  # e.g. "{{1}} Update"
+    body: str = Field(min_length=1)  # e.g. "Good news! Your order #{{1}} is on its way."
+    buttons: list[UtilityButtonSpec] = Field([], max_length=limits.UTILITY_BUTTONS_MAX)
+
+    @model_validator(mode="after")
+    def _one_format(self) -> UtilityTemplateSpec:
+        for text in (self.header, self.body):
+            names = placeholders(text)
+            if is_named(names) and any(name.isdigit() for name in names):
+                raise ValueError(f"mixes positional and named placeholders: {text!r}")
+        return self
+
+
 class PageSpec(_Model):
     id: NumericId
     name: str = ""
@@ -282,6 +328,7 @@ class PageSpec(_Model):
     posts: list[ActivitySpec] = []
     products: list[NumericId] = []  # catalogue products the product template may show
     personas: list[PersonaSpec] = []  # who the page may speak as (POST /{page}/personas adds)
+    utility_templates: list[UtilityTemplateSpec] = []  # what messaging_type UTILITY may send
     # the handover protocol's receivers; the default made without validating (see _Model)
     handover: HandoverSpec = HandoverSpec.model_construct()
 
@@ -513,6 +560,7 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
             ("comments", [c.id for c in page.comments]),
             ("posts", [c.id for c in page.posts]),
             ("personas", [persona.ident(page.id) for persona in page.personas]),
+            ("utility_templates", [f"{t.name}/{t.language}" for t in page.utility_templates]),
         ):
             seen = activities if key in ("comments", "posts") else set()
             for i, ident in enumerate(items):

@@ -702,8 +702,9 @@ TEMPLATE_TYPE_INVALID = ErrorSpec(
     "template_type_invalid",
     100,
     "(#100) Invalid template type",
-    "template_type is generic, button, media, receipt, customer_feedback, coupon or product "
-    "(list, open_graph and the airline templates are retired)",
+    "template_type is generic, button, media, receipt, customer_feedback, coupon, product, "
+    "one_time_notif_req, image_grid (from 2026-06-30), notification_messages (until "
+    "2026-02-10) or an airline template (list and open_graph are retired)",
     f"{REF} §5.8 ({O_SENDAS})",
     "O",
 )
@@ -1535,6 +1536,16 @@ IMAGE_GRID_TOO_FEW = ErrorSpec(
     "observed too-many answer (105), inferred",
     "I",
 )
+AIRLINE_BARCODE = ErrorSpec(
+    "airline_barcode",
+    100,
+    "(#100) Exactly one of qr_code or barcode_image_url is required",
+    "a boarding pass carries a qr_code or a barcode_image_url, not both",
+    "https://developers.facebook.com/docs/messenger-platform/reference/templates/"
+    'airline-boarding-pass (qr_code: "Either qr_code or barcode_image_url is required"); '
+    "wording inferred",
+    "I",
+)
 OPTIN_REQUEST_OUTSIDE_WINDOW = ErrorSpec(
     "optin_request_outside_window",
     10,
@@ -1545,6 +1556,78 @@ OPTIN_REQUEST_OUTSIDE_WINDOW = ErrorSpec(
     'window"); the window answer (10/2018278)',
     "D",
     subcode=2018278,
+)
+
+# --- utility messages (messaging_type UTILITY; issue 13) --------------------------------
+
+D_UTILITY = (
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/utility-messages"
+)
+WA_TEMPLATE_ERRORS = "WhatsApp Cloud API error codes 132000 and 132012 (the wording, adapted)"
+
+UTILITY_PERMISSION = ErrorSpec(
+    "permission_pages_utility_messaging",
+    100,
+    "Requires pages_utility_messaging permission to manage the object",
+    "a utility message needs the pages_utility_messaging permission (beside pages_messaging)",
+    f'{D_UTILITY} ("granted your app the page_utility_messaging permission"); {REF} §15.5 '
+    "(the text as integrations match it, 2026; code 100 and subcode 1893043 are listed with it "
+    "there, their pairing with this text inferred)",
+    "O",
+    subcode=1893043,
+)
+UTILITY_TEMPLATE_REQUIRED = ErrorSpec(
+    "utility_template_required",
+    100,
+    "(#100) The parameter message[template] is required",
+    "messaging_type UTILITY sends message.template (an object), not text or attachments",
+    f"{D_UTILITY}; pattern of `The parameter recipient is required`",
+    "I",
+)
+UTILITY_TEMPLATE_FIELD = ErrorSpec(
+    "utility_template_field_required",
+    100,
+    "(#100) The parameter {param} is required",
+    "message.template names the template (`name`) and its language (`language.code`)",
+    f"{D_UTILITY}; pattern of `The parameter recipient is required`",
+    "I",
+)
+UTILITY_COMPONENTS_INVALID = ErrorSpec(
+    "utility_components_invalid",
+    100,
+    "(#100) param message[template][components] must be an array.",
+    "message.template.components is an array of component objects",
+    f"{D_UTILITY}; pattern of `param message[quick_replies] must be an array.`",
+    "I",
+)
+UTILITY_TEMPLATE_NOT_FOUND = ErrorSpec(
+    "utility_template_not_found",
+    100,
+    "(#100) Template cannot be found.",
+    "the template named (name and language.code) is one of the page's utility templates "
+    "(scenario pages[].utility_templates)",
+    f"{D_UTILITY}; {REF} §15.5 (live, 2026)",
+    "O",
+)
+UTILITY_PARAMS_COUNT = ErrorSpec(
+    "utility_params_count",
+    100,
+    "(#100) Number of parameters does not match the expected number of params",
+    "a utility send fills every placeholder of the template's header, body and buttons, no "
+    "more and no fewer",
+    f"{D_UTILITY} (components fill the placeholders); {WA_TEMPLATE_ERRORS}",
+    "I",
+)
+UTILITY_PARAMS_FORMAT = ErrorSpec(
+    "utility_params_format",
+    100,
+    "(#100) Parameter format does not match format in the created template",
+    "components are header, body or buttons (once each); a text parameter has `text` (and "
+    "the `parameter_name` of a named placeholder); a button parameter has its type's payload "
+    "or url",
+    f"{D_UTILITY} (positional and named parameters); {WA_TEMPLATE_ERRORS}",
+    "I",
 )
 
 # --- the emulator itself ----------------------------------------------------------------
