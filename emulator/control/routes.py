@@ -277,8 +277,11 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         if page is None:
             raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
         profile = dict(page.messenger_profile)
-        instagram = profile.pop(INSTAGRAM_KEY, {})  # set with platform=instagram
-        return {"page_id": page.id, "messenger_profile": profile, "instagram_profile": instagram}
+        instagram = profile.pop(INSTAGRAM_KEY, None)  # set with platform=instagram
+        shown = {"page_id": page.id, "messenger_profile": profile}
+        if page.instagram or instagram is not None:  # Instagram's own properties
+            shown["instagram_profile"] = instagram or {}
+        return shown
 
     async def webhooks(request: Request) -> dict[str, Any]:
         if request.method == "POST" and request.url.path.endswith("/verify"):
