@@ -81,6 +81,17 @@ def template(payload: dict[str, Any]) -> dict[str, Any]:
     return {"attachment": {"type": "template", "payload": payload}}
 
 
+FLIGHT = {
+    "flight_number": "KL0642",
+    "departure_airport": {
+        "airport_code": "JFK",
+        "city": "New York",
+        "terminal": "T1",
+        "gate": "D57",
+    },
+    "arrival_airport": {"airport_code": "AMS", "city": "Amsterdam"},
+    "flight_schedule": {"departure_time": "2016-01-02T19:05", "arrival_time": "2016-01-05T17:30"},
+}
 MESSAGES: dict[str, dict[str, Any]] = {
     "receipt": json.loads(SEED_RECEIPT_JSON)["message"],
     "generic": template(
@@ -163,6 +174,88 @@ MESSAGES: dict[str, dict[str, Any]] = {
         }
     ),
     "product": template({"template_type": "product", "elements": [{"id": "5000000000000001"}]}),
+    # the airline templates: no source dates their retirement (README, Known deviations)
+    "airline_boardingpass": template(
+        {
+            "template_type": "airline_boardingpass",
+            "intro_message": "You are checked in.",
+            "locale": "en_US",
+            "theme_color": "#0a66c2",
+            "boarding_pass": [
+                {
+                    "passenger_name": "SMITH/NICOLAS",
+                    "pnr_number": "CG4X7U",
+                    "travel_class": "business",
+                    "seat": "74J",
+                    "auxiliary_fields": [{"label": "Terminal", "value": "T1"}],
+                    "secondary_fields": [{"label": "Gate", "value": "D57"}],
+                    "logo_image_url": "https://acme.test/logo.png",
+                    "header_image_url": "https://acme.test/header.png",
+                    "qr_code": "M1SMITH/NICOLAS CG4X7U nawouehgawgnapwi3jfa0wfh",
+                    "above_bar_code_image_url": "https://acme.test/plat.png",
+                    "flight_info": FLIGHT,
+                }
+            ],
+        }
+    ),
+    "airline_checkin": template(
+        {
+            "template_type": "airline_checkin",
+            "intro_message": "Check-in is available now.",
+            "locale": "en_US",
+            "pnr_number": "ABCDEF",
+            "checkin_url": "https://acme.test/check-in",
+            "flight_info": [FLIGHT],
+        }
+    ),
+    "airline_itinerary": template(
+        {
+            "template_type": "airline_itinerary",
+            "intro_message": "Here is your flight itinerary.",
+            "locale": "en_US",
+            "pnr_number": "ABCDEF",
+            "passenger_info": [
+                {
+                    "name": "Farbound Smith Jr",
+                    "ticket_number": "0741234567890",
+                    "passenger_id": "p001",
+                }
+            ],
+            "flight_info": [
+                {
+                    "connection_id": "c001",
+                    "segment_id": "s001",
+                    **FLIGHT,
+                    "aircraft_type": "Boeing 737",
+                    "travel_class": "business",
+                }
+            ],
+            "passenger_segment_info": [
+                {
+                    "segment_id": "s001",
+                    "passenger_id": "p001",
+                    "seat": "12A",
+                    "seat_type": "Business",
+                    "product_info": [{"label": "Lounge", "value": "Complimentary lounge access"}],
+                }
+            ],
+            "price_info": [{"title": "Fuel surcharge", "amount": "1597", "currency": "USD"}],
+            "base_price": "12206",
+            "tax": "200",
+            "total_price": "14003",
+            "currency": "USD",
+        }
+    ),
+    "airline_update": template(
+        {
+            "template_type": "airline_update",
+            "intro_message": "Your flight is delayed",
+            "update_type": "delay",
+            "locale": "en_US",
+            "pnr_number": "CF23G2",
+            "update_flight_info": FLIGHT,
+        }
+    ),
     "image": {"attachment": {"type": "image", "payload": {"url": "https://acme.test/a.png"}}},
     "audio": {"attachment": {"type": "audio", "payload": {"url": "https://acme.test/a.mp3"}}},
     "video": {"attachment": {"type": "video", "payload": {"url": "https://acme.test/a.mp4"}}},

@@ -353,3 +353,36 @@ def _optin_cases() -> list[Any]:
 def test_opt_in_field_rule(name: str, path: Any, value: Any, rule: str | None) -> None:
     with era(2025) as client:
         field_rule(client, name, path, value, rule)
+
+
+# --- airline templates: no source dates a retirement, so they are taken in every era -------
+
+AIRLINE = ["airline_boardingpass", "airline_checkin", "airline_itinerary", "airline_update"]
+
+
+@pytest.mark.parametrize("name", AIRLINE)
+def test_airline_templates_are_accepted_in_both_eras(name: str, year: int) -> None:
+    from samples import sample
+
+    with era(year) as client:
+        answer = send(client, {**template({}), "message": sample(name)})
+        assert answer.status_code == 200, answer.text
+
+
+# (what the boarding pass carries instead of one barcode)
+BARCODES = [("neither", {}), ("both", {"barcode_image_url": "https://acme.test/bar.png"})]
+
+
+@pytest.mark.parametrize(("what", "extra"), BARCODES)
+def test_a_boarding_pass_has_one_barcode(what: str, extra: dict[str, Any]) -> None:
+    from samples import sample
+
+    message = sample("airline_boardingpass")
+    boarding = message["attachment"]["payload"]["boarding_pass"][0]
+    if what == "neither":
+        del boarding["qr_code"]
+    boarding.update(extra)
+    with era(2026) as client:
+        assert_refused(
+            client, send(client, {**template({}), "message": message}), "airline_barcode"
+        )

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from emulator.rules import limits
+from emulator.rules.airline import AIRLINE_TEMPLATES
 from emulator.rules.buttons import DEFAULT_ACTION, buttons
 from emulator.rules.currencies import MINOR_UNITS
 from emulator.rules.fields import Field, Where, as_number, check_object, decimals, got, raises
@@ -401,6 +402,8 @@ TEMPLATES: dict[str, Field] = {
     "notification_messages": NOTIFICATION_MESSAGES,
     "one_time_notif_req": ONE_TIME_NOTIF_REQ,
     "image_grid": IMAGE_GRID,
+    # no source dates their retirement (README, Known deviations)
+    **AIRLINE_TEMPLATES,
 }
 # Instagram documents generic, button and product templates, with postback and web_url buttons.
 INSTAGRAM_TEMPLATES: dict[str, Field] = {
