@@ -134,7 +134,7 @@ export function createConversationLog(els, ctx) {
 
 function buildRow(item, ctx) {
   if (item.kind === "sent") return sentRow(item, ctx);
-  if (item.kind === "inbound") return inboundRow(item);
+  if (item.kind === "inbound") return inboundRow(item, ctx);
   return rejectedRow(item, ctx);
 }
 
@@ -155,6 +155,7 @@ function analyse(items) {
     typingAt: null, // emulated ms of the typing_on in force
     seenByPage: -1, // index of the person's message the page marked seen
     seenByPerson: -1, // index of the page's message the person read
+    revisions: new Map(), // mid -> {text, edits, unsent}: the person's edits and unsends
   };
   let lastInbound = -1;
   let lastSent = -1;
@@ -188,6 +189,12 @@ function analyse(items) {
         lastInbound = index;
         facts.quickRepliesActive = false; // the person answered: Messenger takes the chips away
       } else if (event.kind === "read") facts.seenByPerson = lastSent;
+      else if (event.kind === "edit" || event.kind === "unsend") {
+        const r = facts.revisions.get(str(event.mid)) || {};
+        if (event.kind === "edit") Object.assign(r, { text: str(event.text), edits: event.num_edit });
+        else r.unsent = true;
+        facts.revisions.set(str(event.mid), r);
+      }
       else if (event.kind === "reaction") {
         const mid = str(event.mid);
         const r = facts.reactions.get(mid) || {};
@@ -253,6 +260,7 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
     onPostback: (button) => act({ postback: { payload: str(button.payload), title: str(button.title) } }, `Postback \u201c${str(button.title)}\u201d`),
     resolveAttachment,
     attachmentId: entry.attachment_id,
+    utility: entry.utility,  // a utility message's filled template
   });
   const reactions = h("div", { class: "reactions" });
   const replies = h("div", { class: "qr-slot" });
@@ -311,10 +319,23 @@ function sentRow(item, { act, resolveAttachment, focusFallback }) {
   };
 }
 
-function inboundRow(item) {
+function inboundRow(item, { act }) {
   const event = obj(item.event);
   const rendered = renderInbound(event);
   const reactions = h("div", { class: "reactions" });
+  const mid = str(event.mid);
+  const bubbles = h("div", { class: "bubbles" }, rendered.nodes);
+  const edited = h("span", { class: "edited muted", "data-testid": "edited" });
+  // the person's own message: they may edit its text (at most 5 times) or unsend it
+  let currentText = str(event.text);
+  const own = event.kind === "message" && mid;
+  const ownButton = (label, testid, title, click) => h("button", { type: "button", class: "react-button own-button", "data-testid": testid, title, on: { click } }, label);
+  const tools = own ? h("div", { class: "own-tools" },
+    typeof event.text === "string" ? ownButton("Edit", "edit-button", "Edit this message as the person", () => {
+      const text = window.prompt("Edit the message", currentText);
+      if (text && text !== currentText) act({ edit: { mid, text } }, "Edit");
+    }) : null,
+    ownButton("Unsend", "unsend-button", "Unsend this message as the person", () => act({ unsend: { mid } }, "Unsend"))) : null;
   let detail = "";
   if (event.kind === "postback") detail = `postback ${str(event.payload)}`;
   if (event.kind === "postback" && event.referral) detail = [detail, referralText(obj(event.referral))].filter(Boolean).join(" \u00b7 ");
@@ -324,13 +345,31 @@ function inboundRow(item) {
     "data-testid": "bubble",
     dataset: { kind: "inbound", type: rendered.type, messageId: str(event.mid), seq: item.seq, payload: event.payload ?? event.quick_reply ?? null },
   },
-  h("div", { class: "bubble-row" }, h("div", { class: "bubbles" }, rendered.nodes)),
+  h("div", { class: "bubble-row" }, tools, bubbles),
   reactions,
-  meta([clockTime(item.at), detail], str(event.mid)));
+  meta([clockTime(item.at), detail], str(event.mid)),
+  edited);
   return {
     node,
     decorate(facts) {
       reactionBadges(reactions, facts.reactions.get(str(event.mid)), (by) => (by === "page" ? "The page" : "The person"));
+      // an edit shows the new text, marked "Edited"; an unsent message leaves a placeholder
+      const r = facts.revisions.get(mid) || {};
+      const unsent = Boolean(r.unsent || event.is_deleted);
+      const edits = r.edits ?? event.num_edit ?? 0;
+      const text = r.text ?? str(event.text);
+      const signature = `${unsent}|${edits}|${text}`;
+      if (node.dataset.revision === signature) return;
+      node.dataset.revision = signature;
+      if (unsent) {
+        bubbles.replaceChildren(h("p", { class: "bubble text unsent", "data-testid": "unsent" }, "Unsent a message"));
+        tools?.remove();
+        edited.textContent = "";
+      } else if (edits) {
+        currentText = text;
+        bubbles.replaceChildren(...renderInbound({ ...event, text }).nodes);
+        edited.textContent = `Edited${edits > 1 ? ` ${edits} times` : ""}`;
+      }
     },
   };
 }

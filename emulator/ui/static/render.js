@@ -29,6 +29,12 @@ export function renderMessage(message, ctx) {
   let template = null;
   const text = str(message.text);
   if (text) nodes.push(h("p", { class: "bubble text" }, linkify(text)));
+  const utility = obj(message.template);
+  if (Object.keys(utility).length) {  // a utility message (messaging_type UTILITY)
+    type = "utility";
+    template = str(utility.name);
+    nodes.push(utilityCard(utility, obj(ctx && ctx.utility), ctx));
+  }
   const attachment = obj(message.attachment);
   if (Object.keys(attachment).length) {
     type = str(attachment.type).toLowerCase() || "attachment";
@@ -250,6 +256,34 @@ function chipImage(src) {
   const img = h("img", { src, alt: "", loading: "lazy", class: "chip-image" });
   img.addEventListener("error", () => img.remove(), { once: true });
   return img;
+}
+
+// --- utility messages -----------------------------------------------------------------------
+
+/**
+ * A utility message as the person sees it: the template filled in (`filled`, the emulator's
+ * record of an accepted send), or, for a refused send, its name and the parameters it carried.
+ */
+function utilityCard(sent, filled, ctx) {
+  const label = h("p", { class: "card-label", "data-testid": "utility-label" },
+    `Utility \u00b7 ${str(sent.name)} (${str(obj(sent.language).code)})`);
+  if (!Object.keys(filled).length) {
+    const values = arr(sent.components).flatMap((c) => arr(obj(c).parameters))
+      .map((p) => str(obj(p).text || obj(p).payload || obj(p).url)).filter(Boolean);
+    return h("div", { class: "bubble card utility" }, h("div", { class: "card-body" }, label,
+      values.length ? h("p", { class: "card-subtitle" }, values.join(" \u00b7 ")) : null));
+  }
+  const buttons = arr(filled.buttons).map((b) => {
+    b = obj(b);
+    return str(b.type).toUpperCase() === "URL"
+      ? { type: "web_url", title: str(b.title), url: str(b.url) }
+      : { type: "postback", title: str(b.title), payload: str(b.payload) };
+  });
+  return h("div", { class: "bubble card utility", "data-testid": "utility" },
+    h("div", { class: "card-body" }, label,
+      str(filled.header) ? h("p", { class: "card-title" }, str(filled.header)) : null,
+      h("p", { class: "card-text" }, linkify(str(filled.body)))),
+    buttons.length ? renderButtons(buttons, ctx) : null);
 }
 
 // --- templates ------------------------------------------------------------------------------
