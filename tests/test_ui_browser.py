@@ -888,3 +888,57 @@ def test_the_thread_owner_shows_and_changes_live(page: Page, stack: Stack) -> No
     expect(header.get_by_test_id("thread-owner")).to_have_text("Thread owner: this app")
     expect(ada.get_by_test_id("owner-badge")).to_be_hidden()
     assert_not_reloaded(page)
+
+
+def test_the_person_edits_and_unsends_their_own_message(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, LONG_AGO)
+    say_hello(page)
+    said = bubbles(page, "inbound").filter(has_text="hello")
+    seen = len(stack.seen)
+    page.once("dialog", lambda dialog: dialog.accept("hello there"))
+    said.get_by_test_id("edit-button").click()
+    expect(said.locator(".bubble")).to_have_text("hello there")
+    expect(said.get_by_test_id("edited")).to_have_text("Edited")
+    mid = said.get_attribute("data-message-id")
+    wait_for_count(page, stack.seen, seen + 1)
+    edit = next(e for e in stack.seen[seen:] if "message_edit" in e)
+    assert edit["message_edit"] == {"mid": mid, "text": "hello there", "num_edit": 1}
+
+    said.get_by_test_id("unsend-button").click()
+    expect(said.get_by_test_id("unsent")).to_have_text("Unsent a message")
+    expect(said.get_by_test_id("edit-button")).to_have_count(0)
+    # the page's messages have no such buttons: a person edits only their own
+    expect(bubbles(page, "sent").get_by_test_id("edit-button")).to_have_count(0)
+    assert_not_reloaded(page)
+
+
+def test_newer_content_renders_and_the_person_opts_in(page: Page, stack: Stack) -> None:
+    """Issue 13: a sticker, an image grid, a one-time notification request and an airline
+    update render; the composer's Opt in answers the request (messaging_optins)."""
+    from samples import dated_sample
+
+    stack.client.post("/_emulator/clock", json={"set": "2026-07-01T09:00:00Z"}).raise_for_status()
+    act = f"/_emulator/pages/{PAGE}/users/{IN_WINDOW}/messages"
+    stack.client.post(act, json={"text": "hi"}).raise_for_status()  # opens the window again
+    open_ui(page, stack, IN_WINDOW)
+    shown = [
+        ({"sticker_id": 767226160478561}, "sticker", None, "Sticker 767226160478561"),
+        (dated_sample("image_grid"), "template", "image_grid", "New season"),
+        (dated_sample("one_time_notif_req"), "template", "one_time_notif_req", "Back in stock?"),
+        (sample("airline_update"), "template", "airline_update", "KL0642"),
+    ]
+    for message, kind, template, text in shown:
+        body = {"recipient": {"id": IN_WINDOW}, "messaging_type": "RESPONSE", "message": message}
+        response = send(stack.client, body, token="AGENT_TOKEN")  # PAGE_TOKEN expires in March
+        assert response.status_code == 200, response.text
+        bubble = page.locator(
+            f'[data-testid=bubble][data-message-id="{response.json()["message_id"]}"]'
+        )
+        expect(bubble).to_have_attribute("data-type", kind)
+        if template:
+            expect(bubble).to_have_attribute("data-template", template)
+        expect(bubble).to_contain_text(text)
+    expect(page.locator("[data-testid=image-grid] .grid-image")).to_have_count(3)
+    page.get_by_test_id("opt-in").click()
+    expect(page.get_by_test_id("optin")).to_contain_text("Notify me")
+    assert_not_reloaded(page)

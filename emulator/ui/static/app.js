@@ -53,6 +53,7 @@ const els = {
   referralExtraLabel: $("referral-extra-label"),
   referralSend: document.querySelector("[data-testid='referral-send']"),
   markRead: $("mark-read"),
+  optIn: $("opt-in"),
   advanceForm: $("advance-form"),
   advanceInput: $("advance-input"),
   setForm: $("set-form"),
@@ -700,7 +701,7 @@ function renderHeader(page, person) {
 }
 
 function setComposerEnabled(enabled) {
-  for (const control of [els.input, els.attachToggle, els.markRead, els.referralToggle]) control.disabled = !enabled;
+  for (const control of [els.input, els.attachToggle, els.markRead, els.referralToggle, els.optIn]) control.disabled = !enabled;
   els.send.disabled = !enabled || personBusy;
   // the skip link goes where there is something to do: the composer, else the people list
   els.skipLink.textContent = enabled ? "Skip to the composer" : "Skip to the people list";
@@ -755,7 +756,7 @@ function setPersonBusy(busy) {
 /** Mark the log's tappable controls disabled while a person action is in flight. Focus stays
  * on them (aria-disabled, not disabled): a keyboard user does not lose their place. */
 function applyPersonBusy() {
-  const selector = "[data-testid='quick-reply']:not(:disabled), [data-testid='postback-button']:not(:disabled), [data-testid='react-button']";
+  const selector = "[data-testid='quick-reply']:not(:disabled), [data-testid='postback-button']:not(:disabled), [data-testid='react-button'], [data-testid='edit-button'], [data-testid='unsend-button']";
   for (const control of els.log.querySelectorAll(selector)) {
     if (personBusy) control.setAttribute("aria-disabled", "true");
     else control.removeAttribute("aria-disabled");
@@ -830,6 +831,8 @@ els.attachForm.addEventListener("submit", async (event) => {
 });
 
 els.markRead.addEventListener("click", () => personActs({ read: true }, "Mark as read"));
+// the person answers the page's latest opt-in request (control/optin.py): messaging_optins
+els.optIn.addEventListener("click", () => personActs({ optin: true }, "Opt in"));
 
 // Arriving by a referral (control/referral.py): an m.me link's ref, an ad's id, the chat
 // plugin's page URL. The second field is shown for the sources that need it.

@@ -210,7 +210,7 @@ function analyse(items) {
 function isBubble(item) {
   if (item.kind === "rejected") return true;
   if (item.kind === "sent") return Boolean(item.entry?.message);
-  if (item.kind === "inbound") return ["message", "postback", "referral"].includes(item.event?.kind);
+  if (item.kind === "inbound") return ["message", "postback", "referral", "optin"].includes(item.event?.kind);
   return false;
 }
 

@@ -3,6 +3,7 @@
 // rendered too), so every field is read defensively.
 
 import { h, icon, ICONS, safeUrl, extLink, str, arr, obj, linkify } from "./dom.js";
+import { renderNewerTemplate, renderOptin, renderSticker } from "./newer.js";
 
 const REACTION_EMOJI = {
   love: "\u2764\ufe0f", like: "\ud83d\udc4d", dislike: "\ud83d\udc4e", smile: "\ud83d\ude06",
@@ -34,6 +35,10 @@ export function renderMessage(message, ctx) {
     type = "utility";
     template = str(utility.name);
     nodes.push(utilityCard(utility, obj(ctx && ctx.utility), ctx));
+  }
+  if (message.sticker_id !== undefined && message.sticker_id !== null) {  // June 2026
+    type = "sticker";
+    nodes.push(renderSticker(message.sticker_id));
   }
   const attachment = obj(message.attachment);
   if (Object.keys(attachment).length) {
@@ -69,6 +74,10 @@ export function renderInbound(event) {
   if (event.kind === "referral") {
     nodes.push(h("p", { class: "bubble text referral" }, referralText(obj(event.referral))));
     return { type: "referral", nodes };
+  }
+  if (event.kind === "optin") {  // the person answered an opt-in request (newer.js)
+    nodes.push(renderOptin(obj(event.optin)));
+    return { type: "optin", nodes };
   }
   if (event.kind === "postback") {
     type = "postback";
@@ -298,7 +307,7 @@ function renderTemplate(template, payload, ctx) {
     case "coupon": return coupon(payload, ctx);
     case "product": return [carousel(arr(payload.elements).map((e) => productCard(obj(e))))];
     default:
-      return [h("div", { class: "bubble card unknown-template" },
+      return renderNewerTemplate(template, payload, ctx) || [h("div", { class: "bubble card unknown-template" },
         h("p", { class: "card-title" }, `Template \u201c${template}\u201d`),
         h("pre", { class: "json" }, JSON.stringify(payload, null, 2)))];
   }
