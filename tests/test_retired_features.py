@@ -57,7 +57,7 @@ MARKETING = {
 ONE_TIME = {"template_type": "one_time_notif_req", "title": "Back in stock?", "payload": "RESTOCK"}
 
 
-def opt_in(client: TestClient, value: Any = True, psid: str = ADA) -> httpx.Response:
+def opt_in(client: TestClient | httpx.Client, value: Any = True, psid: str = ADA) -> httpx.Response:
     return client.post(f"/_emulator/pages/{PAGE}/users/{psid}/messages", json={"optin": value})
 
 
@@ -386,3 +386,46 @@ def test_a_boarding_pass_has_one_barcode(what: str, extra: dict[str, Any]) -> No
         assert_refused(
             client, send(client, {**template({}), "message": message}), "airline_barcode"
         )
+
+
+# --- the opt-in reaches a real bot, signed ------------------------------------------------
+
+
+def test_the_opt_in_reaches_a_real_bot_signed(tmp_path: Any) -> None:
+    import json
+
+    from conftest import LiveServer
+    from test_webhooks_delivery import Bot, wait_for
+
+    from emulator.webhooks.signing import verify
+
+    bot = Bot()
+    scenario = tmp_path / "era.yaml"
+    scenario.write_text(ERAS[2025].read_text() + f"webhook:\n  url: {bot.url}\n")
+    server = LiveServer(scenario, tmp_path / "emulator.log")
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            wait_for(lambda: client.get("/_emulator/webhooks").json()["handshake"], "handshake")
+            sent = client.post(
+                "/v21.0/me/messages",
+                params={"access_token": "ACME_PAGE_TOKEN"},
+                json=template(MARKETING),
+            )
+            assert sent.status_code == 200, sent.text
+            played = opt_in(client).json()
+
+            def optins() -> list[tuple[dict[str, str], bytes]]:
+                return [
+                    (headers, raw)
+                    for headers, raw in bot.received
+                    if "optin" in json.loads(raw)["entry"][0]["messaging"][0]
+                ]
+
+            headers, raw = wait_for(optins, "the opt-in delivery")[0]
+            assert verify("dev-app-secret", raw, headers["x-hub-signature-256"])
+            event = json.loads(raw)["entry"][0]["messaging"][0]
+            assert event["optin"] == played["optin"]
+            assert event["sender"] == {"id": ADA}
+    finally:
+        server.stop()
+        bot.stop()
