@@ -905,8 +905,9 @@ def test_the_person_edits_and_unsends_their_own_message(page: Page, stack: Stack
     assert edit["message_edit"] == {"mid": mid, "text": "hello there", "num_edit": 1}
 
     said.get_by_test_id("unsend-button").click()
-    expect(said.get_by_test_id("unsent")).to_have_text("Unsent a message")
-    expect(said.get_by_test_id("edit-button")).to_have_count(0)
+    gone = page.locator(f'[data-testid=bubble][data-kind=inbound][data-message-id="{mid}"]')
+    expect(gone.get_by_test_id("unsent")).to_have_text("Unsent a message")
+    expect(gone.get_by_test_id("edit-button")).to_have_count(0)
     # the page's messages have no such buttons: a person edits only their own
     expect(bubbles(page, "sent").get_by_test_id("edit-button")).to_have_count(0)
     assert_not_reloaded(page)
