@@ -131,6 +131,9 @@ def _messages(world: World, page: PageState) -> Iterator[tuple[str, Message]]:
         psid, message = entry.get("recipient_id"), entry.get("message")
         if entry["page_id"] == page.id and psid is not None and isinstance(message, dict):
             text = message.get("text")
+            utility = entry.get("utility")
+            if utility and not utility.get("header") and not utility.get("buttons"):
+                text = utility["body"]  # a body-only utility message reads as text (Meta's page)
             yield (
                 psid,
                 Message(

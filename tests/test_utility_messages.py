@@ -409,3 +409,23 @@ def test_scenario_refuses_a_template_declared_twice() -> None:
     with pytest.raises(ScenarioError) as failure:
         load_text(json.dumps(document), "t.json")
     assert "duplicate" in str(failure.value)
+
+
+def test_a_body_only_utility_message_reads_as_text_in_the_conversations_api() -> None:
+    """Meta's page: body-only utility messages appear in the Conversation API as text."""
+    permissions = "[pages_messaging, pages_utility_messaging, pages_read_engagement, "
+    text_ = SCENARIO.replace(
+        "[pages_messaging, pages_utility_messaging]", permissions + "pages_manage_metadata]"
+    )
+    with make_client(text_) as client:
+        body = utility(OUTSIDE, name="account_notice", components=[])
+        assert send(client, body, token="UTILITY_TOKEN").status_code == 200
+        answer = client.get(
+            "/v21.0/me/conversations",
+            params={
+                "access_token": "UTILITY_TOKEN",
+                "user_id": OUTSIDE,
+                "fields": "messages{message}",
+            },
+        ).json()
+        assert answer["data"][0]["messages"]["data"][0]["message"] == "Your account was updated."
