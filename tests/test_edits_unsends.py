@@ -368,3 +368,14 @@ def test_edits_and_unsends_reach_a_real_bot_signed(live: tuple[Bot, str]) -> Non
         assert events[1]["message_edit"] == {"mid": mid, "text": "hello", "num_edit": 1}
         assert events[3]["message"] == {"mid": ig_mid, "is_deleted": True}
         assert json.loads(bot.received[3][1])["entry"][0]["id"] == IG_ACCOUNT
+
+
+def test_the_ledger_lists_the_edit_limit_and_the_instagram_profile_rules(
+    client: TestClient,
+) -> None:
+    ledger = client.get("/_emulator/rules").json()
+    assert ledger["limits"]["message_edits_max"] == limits.MESSAGE_EDITS_MAX == 5
+    rules = {rule["rule"]: rule for rule in ledger["data"]}
+    for key in ("messenger_profile_platform", "instagram_profile_property"):
+        assert rules[key]["confidence"] == "I"
+        assert "instagram" in rules[key]["source"]

@@ -336,6 +336,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "fields_text_max": limits.FIELDS_TEXT_MAX,
                 "fields_depth_max": limits.FIELDS_DEPTH_MAX,
                 "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
+                "message_edits_max": limits.MESSAGE_EDITS_MAX,  # the person's edits of a message
             },
         }
 
