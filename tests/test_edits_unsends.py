@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from test_webhooks_delivery import SECRET, Bot, wait_for
 
 from emulator.app import create_app
+from emulator.persist.snapshot import restore, snapshot
 from emulator.rules import limits
 from emulator.scenario.load import load_text
 from emulator.testing import start
@@ -379,3 +380,33 @@ def test_the_ledger_lists_the_edit_limit_and_the_instagram_profile_rules(
     for key in ("messenger_profile_platform", "instagram_profile_property"):
         assert rules[key]["confidence"] == "I"
         assert "instagram" in rules[key]["source"]
+
+
+def test_a_saved_state_keeps_the_edits_unsends_and_instagram_profile(client: TestClient) -> None:
+    kept = writes(client, PAGE, ADA, "helo")
+    gone = writes(client, IG_PAGE, IG_ADA, "oops")
+    act(client, PAGE, ADA, {"edit": {"mid": kept, "text": "hello"}}).raise_for_status()
+    act(client, IG_PAGE, IG_ADA, {"unsend": {"mid": gone}}).raise_for_status()
+    client.post(
+        "/v21.0/me/messenger_profile",
+        params={"access_token": "IG_TOKEN", "platform": "instagram"},
+        json={"ice_breakers": [{"question": "Hi?", "payload": "HI"}]},
+    ).raise_for_status()
+    saved = json.loads(json.dumps(snapshot(client.app.state.world)))  # type: ignore[attr-defined]
+    with TestClient(create_app(load_text(scenario(), "after"))) as after:
+        assert restore(after.app.state.world, saved)  # type: ignore[attr-defined]
+        messages = {
+            item["event"]["mid"]: item["event"]
+            for page, psid in ((PAGE, ADA), (IG_PAGE, IG_ADA))
+            for item in after.get(f"/_emulator/conversations/{page}/{psid}").json()["data"]
+            if item["kind"] == "inbound" and item["event"]["kind"] == "message"
+        }
+        assert (messages[kept]["text"], messages[kept]["num_edit"]) == ("hello", 1)
+        assert messages[gone]["is_deleted"] is True
+        profile = after.get(f"/_emulator/pages/{IG_PAGE}/messenger_profile").json()
+        assert profile["instagram_profile"] == {
+            "ice_breakers": [{"question": "Hi?", "payload": "HI"}]
+        }
+        # edits go on counting from the saved state
+        again = act(after, PAGE, ADA, {"edit": {"mid": kept, "text": "hello!"}}).json()
+        assert again["num_edit"] == 2
