@@ -298,9 +298,9 @@ def test_subscribed_fields_decide_what_reaches_the_bot(
     assert _fields_delivered(client) == ["messages", "message_echoes", "message_deliveries"]
 
     # the page keeps only `messages`: echoes and delivery receipts stop
-    answer = client.post(EDGE, params={**TOKEN, "subscribed_fields": "messages,messaging_optins"})
+    answer = client.post(EDGE, params={**TOKEN, "subscribed_fields": "messages,messaging_optouts"})
     assert answer.json() == {"success": True}
-    assert _helper_fields(client) == ["messages"]  # optins: the app's webhook does not take them
+    assert _helper_fields(client) == ["messages"]  # optouts: the app's webhook does not take them
     _person_writes_then_page_answers(client, "two")
     wait_for(lambda: len(bot.received) >= 4, "the fourth delivery")
     assert _fields_delivered(client)[3:] == ["messages"]
