@@ -103,7 +103,8 @@ def check_send(
     for product_id in request.product_ids:
         if product_id not in page.spec.products:
             raise catalog.PRODUCT_ID_INVALID(path="message.attachment.payload.elements")
-    if request.template_type is not None or "sticker_id" in (request.message or ()):
+    message = request.message
+    if request.template_type is not None or (message is not None and "sticker_id" in message):
         check_dated(request, now)  # added and retired features, by the emulated date
     if request.template_type in limits.OPTIN_TEMPLATES:
         _check_optin_request(page, window_from, now)

@@ -222,7 +222,7 @@ def parse_message(
         if value.get("sticker_id") is None:
             raise catalog.MESSAGE_NO_CONTENT(path="message")
         check_sticker(value)  # a sticker alone (June 2026; dated in policy/dated.py)
-    elif value.get("sticker_id") is not None:
+    elif "sticker_id" in value and value["sticker_id"] is not None:
         check_sticker(value)
     if text is not None and attachment is not None:
         raise catalog.MESSAGE_TEXT_AND_ATTACHMENT(path="message")
