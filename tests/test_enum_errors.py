@@ -184,3 +184,14 @@ def test_messenger_profile_accepts_the_whole_declared_enum(client: TestClient) -
     )
     assert response.status_code == 200, response.text
     assert response.json() == {"data": []}
+
+
+def test_the_ledger_serves_each_enum_in_its_declared_order(client: TestClient) -> None:
+    enums = client.get("/_emulator/rules").json()["enums"]
+    assert enums["messaging_type"] == ["RESPONSE", "UPDATE", "MESSAGE_TAG"]
+    assert enums["sender_action"][:3] == ["MARK_SEEN", "TYPING_ON", "TYPING_OFF"]
+    assert enums["messenger_profile fields"][:3] == [
+        "GET_STARTED",
+        "PERSISTENT_MENU",
+        "TARGET_AUDIENCE",
+    ]

@@ -337,6 +337,17 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "fields_depth_max": limits.FIELDS_DEPTH_MAX,
                 "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
                 "message_edits_max": limits.MESSAGE_EDITS_MAX,  # the person's edits of a message
+                "utility_buttons_max": limits.UTILITY_BUTTONS_MAX,
+            },
+            # every enum as the API declares it: its errors list the values in this order
+            "enums": {
+                "messaging_type": list(limits.MESSAGING_TYPES),
+                "notification_type": list(limits.NOTIFICATION_TYPES),
+                "sender_action": [value.upper() for value in limits.SENDER_ACTIONS],
+                "message[attachment][type]": [kind.upper() for kind in limits.ATTACHMENT_TYPES],
+                "messenger_profile fields": [f.upper() for f in limits.MESSENGER_PROFILE_FIELDS],
+                "subscribed_fields": list(limits.PAGE_WEBHOOK_FIELDS),
+                "conversations platform": [p.upper() for p in limits.CONVERSATION_PLATFORMS],
             },
         }
 
