@@ -429,3 +429,12 @@ def test_a_body_only_utility_message_reads_as_text_in_the_conversations_api() ->
             },
         ).json()
         assert answer["data"][0]["messages"]["data"][0]["message"] == "Your account was updated."
+
+
+def test_the_testing_helper_names_a_utility_send(client: TestClient) -> None:
+    from emulator.testing.records import SentMessage
+
+    send(client, utility(name="order_confirmation", components=BUTTONS), token="UTILITY_TOKEN")
+    sent = SentMessage(client.get("/_emulator/messages").json()["data"][-1])
+    assert (sent.kind, sent.text) == ("utility:order_confirmation", "Your order is now confirmed")
+    assert "[UTILITY] utility:order_confirmation" in sent.describe()

@@ -60,10 +60,14 @@ class SentMessage(dict[str, Any]):
 
     @property
     def text(self) -> str | None:
-        """`message.text`, or the text of a button template; None for other content."""
+        """`message.text`, the text of a button template or a utility message's filled body;
+        None for other content."""
         text = self.message.get("text")
         if text is None:
             text = self._payload().get("text")
+        utility = self.get("utility")
+        if text is None and isinstance(utility, dict):
+            text = utility.get("body")
         return text if isinstance(text, str) else None
 
     @property
@@ -81,9 +85,13 @@ class SentMessage(dict[str, Any]):
 
     @property
     def kind(self) -> str:
-        """`text`, `template:<type>`, `<attachment type>`, or `sender_action:<action>`."""
+        """`text`, `template:<type>`, `<attachment type>`, `utility:<template name>` or
+        `sender_action:<action>`."""
         if self.get("sender_action"):
             return f"sender_action:{self['sender_action']}"
+        template = self.message.get("template")
+        if isinstance(template, dict):  # a utility message (messaging_type UTILITY)
+            return f"utility:{template.get('name')}"
         attachment = self.message.get("attachment")
         if isinstance(attachment, dict):
             if attachment.get("type") == "template":
