@@ -429,3 +429,27 @@ def test_the_opt_in_reaches_a_real_bot_signed(tmp_path: Any) -> None:
     finally:
         server.stop()
         bot.stop()
+
+
+# --- opt-in tokens survive a restart (--state) ---------------------------------------------
+
+
+def test_opt_in_tokens_are_saved_and_restored() -> None:
+    from test_persist import world_of
+
+    from emulator.persist.snapshot import restore, snapshot
+    from emulator.state import World
+
+    with era(2025) as before:
+        send(before, template(ONE_TIME))
+        token = opt_in(before).json()["optin"]["one_time_notif_token"]
+        saved = snapshot(world_of(before))
+    world = World(load_file(ERAS[2025]))
+    assert restore(world, saved)
+    optin = world.pages[PAGE].optins[token]
+    assert (optin.psid, optin.kind, optin.used) == (ADA, "one_time_notif_req", False)
+    damaged = {**saved, "pages": {PAGE: {**saved["pages"][PAGE], "optins": {token: {}}}}}
+    from emulator.persist.snapshot import StateError
+
+    with pytest.raises(StateError):
+        restore(World(load_file(ERAS[2025])), damaged)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from emulator.clock import Clock
 from emulator.scenario.model import Scenario
-from emulator.state import Activity, Grant, PageState, Person, SavedAttachment, World
+from emulator.state import Activity, Grant, OptIn, PageState, Person, SavedAttachment, World
 
 FORMAT = 1  # of the snapshot; a snapshot in another format is not restored
 
@@ -134,6 +134,11 @@ def _page_snapshot(page: PageState) -> dict[str, Any]:
         "subscribed_fields": _optional_list(page.subscribed_fields),
         # the handover protocol: threads whose owner is not the primary (null: idle)
         "thread_owners": dict(page.owners),
+        # the tokens the page's people gave by opting in (issue 13)
+        "optins": {
+            token: {**_fields(optin), "expires": optin.expires.isoformat()}
+            for token, optin in page.optins.items()
+        },
     }
 
 
@@ -191,6 +196,8 @@ class _PageParts:
     subscribed_fields: tuple[str, ...] | _Absent | None = None
     # absent from snapshots made before the handover protocol: the scenario's owners then
     thread_owners: dict[str, str | None] | None = None
+    # absent from snapshots made before opt-ins: none then
+    optins: dict[str, OptIn] | None = None
 
 
 class _Absent:
@@ -232,6 +239,8 @@ class _Decoded:
                 page.subscribed_fields = parts.subscribed_fields
             if parts.thread_owners is not None:
                 page.owners = parts.thread_owners
+            if parts.optins is not None:
+                page.optins = parts.optins
         world.grants = self.grants
         # the same deques (their maxlen is the world's max_records): the newest entries stay
         kept = records_of(world)
@@ -466,7 +475,25 @@ def _decode_page(page: PageState, saved: dict[str, Any]) -> _PageParts:
         )
     parts.subscribed_fields = fields
     parts.thread_owners = _decode_owners(saved.get("thread_owners"), f"{where}thread_owners")
+    parts.optins = _decode_optins(saved.get("optins"), f"{where}optins")
     return parts
+
+
+def _decode_optins(items: Any, where: str) -> dict[str, OptIn] | None:
+    """The opt-in tokens as saved (None when the snapshot predates them)."""
+    if items is None:
+        return None
+    optins: dict[str, OptIn] = {}
+    for token, item in _object(items, where).items():
+        at = f"{where}[{token}]"
+        optin = _object(item, at)
+        optins[token] = OptIn(
+            _typed(str)(optin.get("psid"), f"{at}.psid"),
+            _typed(str)(optin.get("kind"), f"{at}.kind"),
+            _instant(optin.get("expires"), f"{at}.expires"),
+            _typed(bool)(optin.get("used"), f"{at}.used"),
+        )
+    return optins
 
 
 def _decode_owners(items: Any, where: str) -> dict[str, str | None] | None:
