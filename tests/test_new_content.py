@@ -212,3 +212,13 @@ def test_image_grid_field_rule(
     client: TestClient, name: str, path: Any, value: Any, rule: str | None
 ) -> None:
     field_rule(client, name, path, value, rule)
+
+
+def test_the_ledger_serves_the_dates_and_limits(client: TestClient) -> None:
+    served = client.get("/_emulator/rules").json()
+    assert served["limits"]["marketing_messages_shutdown"] == "2026-02-10"
+    assert served["limits"]["sticker_send_since"] == "2026-06-01"
+    assert served["limits"]["image_grid_since"] == "2026-06-30"
+    assert served["limits"]["image_grid_images"] == [2, 6]
+    grid = [row for row in served["fields"] if row["in"] == "template image_grid"]
+    assert any(row["field"].endswith("[images]") and row["max_items"] == 6 for row in grid)

@@ -338,6 +338,15 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
                 "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
                 "message_edits_max": limits.MESSAGE_EDITS_MAX,  # the person's edits of a message
                 "utility_buttons_max": limits.UTILITY_BUTTONS_MAX,
+                # features by date (issue 13): the emulated clock's era decides
+                "marketing_messages_shutdown": limits.MARKETING_MESSAGES_SHUTDOWN.isoformat(),
+                "sticker_send_since": limits.STICKER_SEND_SINCE.isoformat(),
+                "image_grid_since": limits.IMAGE_GRID_SINCE.isoformat(),
+                "sticker_image_attachment_until": (
+                    limits.STICKER_IMAGE_ATTACHMENT_UNTIL.isoformat()
+                ),
+                "optin_title_max": limits.OPTIN_TITLE_MAX,
+                "image_grid_images": list(limits.IMAGE_GRID_IMAGES),
             },
             # every enum as the API declares it: its errors list the values in this order
             "enums": {
