@@ -453,3 +453,24 @@ def test_opt_in_tokens_are_saved_and_restored() -> None:
 
     with pytest.raises(StateError):
         restore(World(load_file(ERAS[2025])), damaged)
+
+
+def test_a_token_send_needs_the_thread_like_a_psid_send() -> None:
+    """The handover protocol: while another app owns the person's thread, a send to their
+    token is refused as one to their PSID (10/2018300)."""
+    text = (
+        ERAS[2025]
+        .read_text()
+        .replace("    users:\n", "    handover: {page_inbox: true}\n    users:\n", 1)
+    )
+    with TestClient(create_app(load_text(text, "era"))) as client:
+        send(client, template(ONE_TIME))
+        token = opt_in(client).json()["optin"]["one_time_notif_token"]
+        passed = client.post(
+            "/v21.0/me/pass_thread_control",
+            params={"access_token": "ACME_PAGE_TOKEN"},
+            json={"recipient": {"id": ADA}, "target_app_id": "263902037430900"},
+        )
+        assert passed.status_code == 200, passed.text
+        answer = send(client, to_token("one_time_notif_token", token))
+        assert_refused(client, answer, "thread_owned_by_another_app")

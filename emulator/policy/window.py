@@ -74,6 +74,8 @@ def check_send(
         check_dated(request, now)  # marketing messages' tokens end on their shutdown date
         optin = _opted_in(page, kind, recipient.value, now)
         check_messaging_permissions(grant, kind)
+        if page.owners.get(optin.psid, page.primary) != page.own_app:  # as for a PSID
+            raise catalog.THREAD_OWNED_BY_ANOTHER_APP(path=f"recipient.{kind}")
         blocked = page.people[optin.psid].blocked
         # a one-time token is used up by the message it carries (edges/messages.py)
         target = Target(optin.psid, once=optin if optin.kind == "one_time_notif_req" else None)
