@@ -10,9 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer
 from starlette.testclient import TestClient
-from test_webhooks_delivery import Bot, wait_for
+from test_webhooks_delivery import Bot, bot_and_server, wait_for
 
 from emulator.app import create_app
 from emulator.scenario.load import ScenarioError, load_text
@@ -394,14 +393,9 @@ def test_scenario_problems(handover: str, users: str, problem: str) -> None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str, Path]]:
-    bot = Bot()
     folder = tmp_path_factory.mktemp("handover")
-    scenario = folder / "scenario.yaml"
-    scenario.write_text(SCENARIO + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n")
-    server = LiveServer(scenario, folder / "emulator.log")
-    yield bot, server.url, folder / "emulator.log"
-    server.stop()
-    bot.stop()
+    with bot_and_server(folder, SCENARIO) as (bot, url):
+        yield bot, url, folder / "emulator.log"
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from conftest import (
     text_to,
 )
 from starlette.testclient import TestClient
-from test_webhooks_delivery import SECRET, Bot, wait_for
+from test_webhooks_delivery import SECRET, Bot, bot_and_server, wait_for
 
 from emulator.testing import start
 from emulator.webhooks.signing import verify
@@ -199,16 +199,8 @@ def test_helper_get_started_carries_the_referral() -> None:
 
 @pytest.fixture(scope="module")
 def live_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str]]:
-    bot = Bot()
-    folder = tmp_path_factory.mktemp("referrals")
-    scenario = folder / "scenario.yaml"
-    scenario.write_text(
-        TEST_SCENARIO.read_text() + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n"
-    )
-    server = LiveServer(scenario, folder / "emulator.log")
-    yield bot, server.url
-    server.stop()
-    bot.stop()
+    with bot_and_server(tmp_path_factory.mktemp("referrals")) as served:
+        yield served
 
 
 DELIVERED = [  # (who, referral, the page has Get Started) -> the field it arrives in

@@ -12,14 +12,13 @@ from conftest import (
     IN_WINDOW,
     PAGE,
     TEST_SCENARIO,
-    LiveServer,
     assert_refused,
     send,
     text_to,
 )
 from fbmessenger import MessengerClient
 from starlette.testclient import TestClient
-from test_webhooks_delivery import Bot, wait_for
+from test_webhooks_delivery import Bot, bot_and_server, wait_for
 
 from emulator.app import create_app
 from emulator.persist.snapshot import restore, snapshot
@@ -256,22 +255,14 @@ def test_no_webhook_no_subscription(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def bot_and_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str]]:
-    bot = Bot()
-    folder = tmp_path_factory.mktemp("subscribed")
-    scenario = folder / "scenario.yaml"
-    scenario.write_text(
-        TEST_SCENARIO.read_text() + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n"
-    )
-    server = LiveServer(scenario, folder / "emulator.log")
-    yield bot, server.url
-    server.stop()
-    bot.stop()
+def live_server_and_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str]]:
+    with bot_and_server(tmp_path_factory.mktemp("subscribed")) as served:
+        yield served
 
 
 @pytest.fixture
-def live_bot(bot_and_server: tuple[Bot, str]) -> Iterator[tuple[Bot, httpx.Client]]:
-    bot, url = bot_and_server
+def live_bot(live_server_and_bot: tuple[Bot, str]) -> Iterator[tuple[Bot, httpx.Client]]:
+    bot, url = live_server_and_bot
     with httpx.Client(base_url=url, timeout=10) as client:
         client.post("/_emulator/reset").raise_for_status()
         wait_for(lambda: client.get("/_emulator/webhooks").json()["handshake"], "the handshake")

@@ -5,6 +5,7 @@ Bounded polling waits for asynchronous deliveries; nothing asserts on wall-clock
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -74,18 +75,28 @@ def wait_for(condition: Callable[[], Any], what: str, seconds: float = 15) -> An
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@contextlib.contextmanager
+def bot_and_server(folder: Path, scenario_text: str | None = None) -> Iterator[tuple[Bot, str]]:
+    """A real bot, and a real emulator process whose scenario (the test scenario unless given)
+    delivers its webhooks to it; the emulator's log is `folder/emulator.log`."""
+    bot = Bot()
+    scenario = folder / "scenario.yaml"
+    text = TEST_SCENARIO.read_text() if scenario_text is None else scenario_text
+    scenario.write_text(text + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n")
+    try:
+        server = LiveServer(scenario, folder / "emulator.log")
+        try:
+            yield bot, server.url
+        finally:
+            server.stop()
+    finally:
+        bot.stop()
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bot, str]]:
-    bot = Bot()
-    folder = tmp_path_factory.mktemp("webhooks")
-    scenario = folder / "scenario.yaml"
-    scenario.write_text(
-        TEST_SCENARIO.read_text() + f"webhook:\n  url: {bot.url}\n  verify_token: verify-me\n"
-    )
-    server = LiveServer(scenario, folder / "emulator.log")
-    yield bot, server.url
-    server.stop()
-    bot.stop()
+    with bot_and_server(tmp_path_factory.mktemp("webhooks")) as served:
+        yield served
 
 
 @pytest.fixture
