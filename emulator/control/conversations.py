@@ -62,11 +62,7 @@ def conversation_routes(world: World, namespace: str) -> list[Route]:
     async def conversation(request: Request) -> dict[str, Any]:
         page_id = request.path_params["page_id"]
         psid = request.path_params["psid"]
-        page = world.pages.get(page_id)
-        if page is None:
-            raise control.ControlError(
-                404, f"no page {page_id!r} in the scenario", pages=list(world.pages)
-            )
+        page = control.page_of(world, page_id)
         person = page.people.get(psid)
         if person is None:
             raise control.ControlError(404, f"no person {psid!r} on page {page_id!r}")

@@ -30,13 +30,7 @@ def handover_routes(world: World) -> list[Route]:
     """The thread routes, bound to one world (one namespace)."""
 
     def _page(request: Request) -> PageState:
-        page_id = request.path_params["page_id"]
-        page = world.pages.get(page_id)
-        if page is None:
-            raise control.ControlError(
-                404, f"no page {page_id!r} in the scenario", pages=list(world.pages)
-            )
-        return page
+        return control.page_of(world, request.path_params["page_id"])
 
     def _thread(page: PageState, psid: str) -> dict[str, Any]:
         return {"page_id": page.id, "psid": psid, "thread_owner": thread_owner_view(page, psid)}

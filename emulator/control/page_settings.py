@@ -24,13 +24,7 @@ def page_settings_routes(world: World) -> list[Route]:
     """The routes, bound to one world (one namespace)."""
 
     def _page(request: Request) -> PageState:
-        page_id = request.path_params["page_id"]
-        page = world.pages.get(page_id)
-        if page is None:
-            raise control.ControlError(
-                404, f"no page {page_id!r} in the scenario", pages=list(world.pages)
-            )
-        return page
+        return control.page_of(world, request.path_params["page_id"])
 
     async def personas(request: Request) -> dict[str, Any]:
         page = _page(request)

@@ -29,7 +29,7 @@ from emulator.rules import limits
 from emulator.rules.ledger import field_rules
 from emulator.scenario.model import Scenario, WebhookSpec
 from emulator.scenario.times import format_instant, parse_duration, parse_instant
-from emulator.state import Prepared, SavedAttachment, World, scenario_size
+from emulator.state import PageState, Prepared, SavedAttachment, World, scenario_size
 from emulator.webhooks.delivery import Webhooks
 from emulator.wire import catalog
 from emulator.wire.body import read_limited
@@ -48,6 +48,14 @@ class ControlError(Exception):
         self.status = status
         self.message = message
         self.details = details
+
+
+def page_of(world: World, page_id: str) -> PageState:
+    """The scenario's page with this id; a 404 naming the pages there are otherwise."""
+    page = world.pages.get(page_id)
+    if page is None:
+        raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
+    return page
 
 
 def error_response(status: int, message: str, **details: Any) -> JSONResponse:
@@ -253,11 +261,8 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         return shown
 
     async def person_writes(request: Request) -> JSONResponse:
-        page_id = request.path_params["page_id"]
+        page = page_of(world, request.path_params["page_id"])
         psid = request.path_params["psid"]
-        page = world.pages.get(page_id)
-        if page is None:
-            raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
         if not is_numeric_id(psid):
             raise ControlError(400, f"a PSID is numeric, got {psid!r}")
         body = await json_object(request)
@@ -272,10 +277,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         return JSONResponse(event, status)
 
     async def messenger_profile(request: Request) -> dict[str, Any]:
-        page_id = request.path_params["page_id"]
-        page = world.pages.get(page_id)
-        if page is None:
-            raise ControlError(404, f"no page {page_id!r} in the scenario", pages=list(world.pages))
+        page = page_of(world, request.path_params["page_id"])
         profile = dict(page.messenger_profile)
         instagram = profile.pop(INSTAGRAM_KEY, None)  # set with platform=instagram
         shown = {"page_id": page.id, "messenger_profile": profile}
