@@ -438,7 +438,8 @@ def test_the_composer_and_controls_are_reachable_by_keyboard(page: Page, stack: 
     expect(bubbles(page, "inbound").filter(has_text="typed by keyboard")).to_have_count(1)
     expect(bubbles(page, "sent").filter(has_text="You said: typed by keyboard")).to_have_count(1)
     expect(composer(page)).to_be_focused()
-    # Tab goes from the composer to the Send button
+    # Tab goes from the composer to the Send button (offered once there is something to send)
+    page.keyboard.type("x")
     page.keyboard.press("Tab")
     expect(page.get_by_test_id("composer-send")).to_be_focused()
 
@@ -661,8 +662,11 @@ def test_an_action_on_its_way_is_not_sent_twice(page: Page, stack: Stack) -> Non
     wait_for_count(page, held, 1)
     held[0].continue_()
     expect(bubbles(page, "sent").filter(has_text="You said: only once")).to_have_count(1)
-    expect(send_button).to_be_enabled()
     expect(composer(page)).to_have_value("")
+    expect(send_button).to_be_disabled()  # nothing to send
+    composer(page).fill("next")
+    expect(send_button).to_be_enabled()
+    composer(page).fill("")
 
     chip = active_chips(page).first
     expect(chip).to_have_text("Shoes")
@@ -942,4 +946,43 @@ def test_newer_content_renders_and_the_person_opts_in(page: Page, stack: Stack) 
     expect(page.locator("[data-testid=image-grid] .grid-image")).to_have_count(3)
     page.get_by_test_id("opt-in").click()
     expect(page.get_by_test_id("optin")).to_contain_text("Notify me")
+    assert_not_reloaded(page)
+
+
+# --- the rough edges of a first visit (issue 14) --------------------------------------------------
+
+
+def test_the_composer_offers_send_only_with_text_and_chips_answer_arrow_keys(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    send_button = page.get_by_test_id("composer-send")
+    expect(send_button).to_be_disabled()
+    composer(page).fill("   ")
+    expect(send_button).to_be_disabled()
+    composer(page).fill("hi")
+    expect(send_button).to_be_enabled()
+    composer(page).fill("")
+    expect(send_button).to_be_disabled()
+
+    say_hello(page)
+    chips = active_chips(page)
+    chips.first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(chips.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowRight")  # wraps around
+    expect(chips.first).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(chips.nth(1)).to_be_focused()
+    page.keyboard.press("Home")
+    expect(chips.first).to_be_focused()
+
+    # the time field: UTC in the same 24-hour form as the clock, whatever the browser's locale
+    set_input = page.get_by_test_id("clock-set-input")
+    expect(set_input).to_have_attribute("type", "text")
+    expect(set_input).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"))
+    set_input.fill("2031-03-04 21:30")
+    page.get_by_test_id("clock-set").click()
+    expect(page.get_by_test_id("clock-now")).to_contain_text("21:30:")
+
     assert_not_reloaded(page)

@@ -221,7 +221,7 @@ function renderClock() {
   els.clockState.title = state.clock.frozen
     ? "the emulated clock only moves when told"
     : "the emulated clock follows real time";
-  if (document.activeElement !== els.setInput) els.setInput.value = localInputValue(now);
+  if (document.activeElement !== els.setInput) els.setInput.value = localInputValue(now).replace("T", " ");
 }
 
 // --- windows (the 24-hour and 7-day messaging windows) ----------------------------------------
@@ -702,7 +702,7 @@ function renderHeader(page, person) {
 
 function setComposerEnabled(enabled) {
   for (const control of [els.input, els.attachToggle, els.markRead, els.referralToggle, els.optIn]) control.disabled = !enabled;
-  els.send.disabled = !enabled || personBusy;
+  updateSend();
   // the skip link goes where there is something to do: the composer, else the people list
   els.skipLink.textContent = enabled ? "Skip to the composer" : "Skip to the people list";
   els.skipLink.setAttribute("href", enabled ? "#composer-input" : "#people-sections");
@@ -743,9 +743,14 @@ function resolveAttachment(id) {
 // and reaction buttons are disabled and further taps (or Enter) do nothing: no double webhooks.
 let personBusy = false;
 
+/** Send is offered only when there is something to send (as in Messenger's composer). */
+function updateSend() {
+  els.send.disabled = personBusy || els.input.disabled || !els.input.value.trim();
+}
+
 function setPersonBusy(busy) {
   personBusy = busy;
-  els.send.disabled = busy || els.input.disabled;
+  updateSend();
   els.attachSend.disabled = busy;
   els.referralSend.disabled = busy;
   els.composer.setAttribute("aria-busy", String(busy));
@@ -795,6 +800,7 @@ els.composer.addEventListener("submit", async (event) => {
     els.input.value = "";
     autosize();
   }
+  updateSend();
   els.input.focus();
 });
 
@@ -809,7 +815,27 @@ function autosize() {
   els.input.style.height = "auto";
   els.input.style.height = `${Math.min(els.input.scrollHeight, 160)}px`;
 }
-els.input.addEventListener("input", autosize);
+els.input.addEventListener("input", () => {
+  autosize();
+  updateSend();
+});
+
+// arrow keys move between the active quick-reply chips (one group, as a toolbar)
+els.log.addEventListener("keydown", (event) => {
+  if (!["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
+  const chip = event.target.closest?.("[data-testid='quick-reply']");
+  const group = chip?.closest(".quick-replies");
+  if (!group) return;
+  const chips = [...group.querySelectorAll("[data-testid='quick-reply']:not(:disabled)")];
+  const at = chips.indexOf(chip);
+  if (at < 0) return;
+  const next = event.key === "Home" ? 0
+    : event.key === "End" ? chips.length - 1
+    : event.key === "ArrowLeft" || event.key === "ArrowUp" ? (at - 1 + chips.length) % chips.length
+    : (at + 1) % chips.length;
+  event.preventDefault();
+  chips[next].focus();
+});
 
 els.attachToggle.addEventListener("click", () => {
   const open = els.attachForm.hidden;
@@ -914,7 +940,8 @@ els.advanceForm.addEventListener("submit", async (event) => {
 
 els.setForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const value = els.setInput.value; // "2026-01-05T09:00" or with seconds: taken as UTC
+  // "2026-01-05 09:00" or with seconds (a "T" instead of the space too): taken as UTC
+  const value = els.setInput.value.trim().replace(" ", "T");
   if (!value) return;
   const iso = `${value.length === 16 ? `${value}:00` : value}Z`;
   afterClock(await act("Clock", () => api.setClock(iso)));
