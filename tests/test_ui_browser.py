@@ -986,3 +986,25 @@ def test_the_composer_offers_send_only_with_text_and_chips_answer_arrow_keys(
     expect(page.get_by_test_id("clock-now")).to_contain_text("21:30:")
 
     assert_not_reloaded(page)
+
+
+def test_the_clock_badge_says_what_the_clock_does_once_moved(page: Page, stack: Stack) -> None:
+    open_ui(page, stack)
+    badge = page.get_by_test_id("clock-state")
+    expect(badge).to_have_text("frozen at 09:00")  # the test scenario's start
+    page.get_by_test_id("clock-advance-1h").click()
+    expect(badge).to_have_text("frozen at 10:00")
+
+    original = stack.client.get("/_emulator/scenario").json()
+    running = {key: value for key, value in original.items() if key != "clock"}
+    assert stack.client.put("/_emulator/scenario", json=running).status_code == 200
+    try:
+        open_ui(page, stack)
+        expect(badge).to_have_text("real time")
+        page.get_by_test_id("clock-advance-24h").click()
+        expect(badge).to_have_text("a day ahead of real time")
+        page.get_by_test_id("clock-advance-input").fill("3h")
+        page.get_by_test_id("clock-advance-custom").click()
+        expect(badge).to_have_text("1 day 3 hours ahead of real time")
+    finally:
+        assert stack.client.put("/_emulator/scenario", json=original).status_code == 200

@@ -211,16 +211,42 @@ function emulatedNow() {
   return frozen ? now : now + (performance.now() - at);
 }
 
+/** "09:00" for a frozen clock's badge (the full date is beside it). */
+function shortTime(ms) {
+  const d = new Date(ms);
+  return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+}
+
+/** How far a running clock is from real time: "real time", "a day ahead of real time",
+ * "2 days 3 hours ahead of real time", "5 minutes behind real time". */
+function aheadText(ms) {
+  let s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return "real time";
+  const parts = [];
+  const units = [["day", 86400], ["hour", 3600], ["minute", 60]];
+  for (const [name, size] of units) {
+    const n = Math.floor(s / size);
+    s -= n * size;
+    if (n && parts.length < 2) parts.push([n, name]);
+    else if (parts.length) break;
+  }
+  const words = parts.length === 1 && parts[0][0] === 1
+    ? `${parts[0][1] === "hour" ? "an" : "a"} ${parts[0][1]}`
+    : parts.map(([n, name]) => `${n} ${name}${n === 1 ? "" : "s"}`).join(" ");
+  return `${words} ${ms > 0 ? "ahead of" : "behind"} real time`;
+}
+
 function renderClock() {
   const now = emulatedNow();
   if (now === null) return;
   els.clockNow.textContent = fullTime(now);
   els.clockNow.dateTime = new Date(now).toISOString();
-  els.clockState.textContent = state.clock.frozen ? "frozen" : "real time";
+  const ahead = state.clock.frozen ? 0 : now - Date.now();
+  els.clockState.textContent = state.clock.frozen ? `frozen at ${shortTime(now)}` : aheadText(ahead);
   els.clockState.dataset.frozen = String(state.clock.frozen);
   els.clockState.title = state.clock.frozen
     ? "the emulated clock only moves when told"
-    : "the emulated clock follows real time";
+    : "the emulated clock runs at the speed of real time";
   if (document.activeElement !== els.setInput) els.setInput.value = localInputValue(now).replace("T", " ");
 }
 
