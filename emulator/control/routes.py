@@ -308,59 +308,7 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
         return world.scenario.model_dump(mode="json", exclude_unset=True)
 
     async def rules(request: Request) -> dict[str, Any]:
-        return {
-            "data": [
-                {
-                    "rule": spec.key,
-                    "description": spec.rule,
-                    "code": spec.code,
-                    "error_subcode": spec.subcode,
-                    "type": spec.type,
-                    "status": spec.status,
-                    "message": spec.message,
-                    "source": spec.source,
-                    "confidence": spec.confidence,
-                }
-                for spec in catalog.ALL
-            ],
-            "fields": field_rules(),
-            "limits": {
-                "text_max": limits.TEXT_MAX,
-                "metadata_limit": limits.METADATA_LIMIT,
-                "quick_replies_max": limits.QUICK_REPLIES_MAX,
-                "max_body_bytes": limits.MAX_BODY_BYTES,
-                "max_multipart_bytes": limits.MAX_MULTIPART_BYTES,
-                "attachment_max_bytes": limits.ATTACHMENT_MAX_BYTES,
-                "persona_name_max": limits.PERSONA_NAME_MAX,
-                "paging_default_limit": limits.PAGING_DEFAULT_LIMIT,
-                "paging_max_limit": limits.PAGING_MAX_LIMIT,
-                "referral_ref_max": limits.REFERRAL_REF_MAX,
-                "fields_text_max": limits.FIELDS_TEXT_MAX,
-                "fields_depth_max": limits.FIELDS_DEPTH_MAX,
-                "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
-                "message_edits_max": limits.MESSAGE_EDITS_MAX,  # the person's edits of a message
-                "utility_buttons_max": limits.UTILITY_BUTTONS_MAX,
-                # features by date (issue 13): the emulated clock's era decides
-                "marketing_messages_shutdown": limits.MARKETING_MESSAGES_SHUTDOWN.isoformat(),
-                "sticker_send_since": limits.STICKER_SEND_SINCE.isoformat(),
-                "image_grid_since": limits.IMAGE_GRID_SINCE.isoformat(),
-                "sticker_image_attachment_until": (
-                    limits.STICKER_IMAGE_ATTACHMENT_UNTIL.isoformat()
-                ),
-                "optin_title_max": limits.OPTIN_TITLE_MAX,
-                "image_grid_images": list(limits.IMAGE_GRID_IMAGES),
-            },
-            # every enum as the API declares it: its errors list the values in this order
-            "enums": {
-                "messaging_type": list(limits.MESSAGING_TYPES),
-                "notification_type": list(limits.NOTIFICATION_TYPES),
-                "sender_action": [value.upper() for value in limits.SENDER_ACTIONS],
-                "message[attachment][type]": [kind.upper() for kind in limits.ATTACHMENT_TYPES],
-                "messenger_profile fields": [f.upper() for f in limits.MESSENGER_PROFILE_FIELDS],
-                "subscribed_fields": list(limits.PAGE_WEBHOOK_FIELDS),
-                "conversations platform": [p.upper() for p in limits.CONVERSATION_PLATFORMS],
-            },
-        }
+        return rules_view()
 
     return [
         Route("/health", endpoint(health), methods=["GET"]),
@@ -387,3 +335,59 @@ def routes(world: World, hooks: Webhooks, namespace: str = "default") -> list[Ro
 def _dropped(records: Sequence[dict[str, Any]], number: str) -> int:
     """How many older records --max-records has dropped (records are numbered from 1)."""
     return int(records[0][number]) - 1 if records else 0
+
+
+def rules_view() -> dict[str, Any]:
+    """What GET /_emulator/rules serves: the rule ledger, the limits and the enums (also
+    rendered into the documentation site by docs/hooks.py)."""
+    return {
+        "data": [
+            {
+                "rule": spec.key,
+                "description": spec.rule,
+                "code": spec.code,
+                "error_subcode": spec.subcode,
+                "type": spec.type,
+                "status": spec.status,
+                "message": spec.message,
+                "source": spec.source,
+                "confidence": spec.confidence,
+            }
+            for spec in catalog.ALL
+        ],
+        "fields": field_rules(),
+        "limits": {
+            "text_max": limits.TEXT_MAX,
+            "metadata_limit": limits.METADATA_LIMIT,
+            "quick_replies_max": limits.QUICK_REPLIES_MAX,
+            "max_body_bytes": limits.MAX_BODY_BYTES,
+            "max_multipart_bytes": limits.MAX_MULTIPART_BYTES,
+            "attachment_max_bytes": limits.ATTACHMENT_MAX_BYTES,
+            "persona_name_max": limits.PERSONA_NAME_MAX,
+            "paging_default_limit": limits.PAGING_DEFAULT_LIMIT,
+            "paging_max_limit": limits.PAGING_MAX_LIMIT,
+            "referral_ref_max": limits.REFERRAL_REF_MAX,
+            "fields_text_max": limits.FIELDS_TEXT_MAX,
+            "fields_depth_max": limits.FIELDS_DEPTH_MAX,
+            "fields_entries_max": limits.FIELDS_ENTRIES_MAX,
+            "message_edits_max": limits.MESSAGE_EDITS_MAX,  # the person's edits of a message
+            "utility_buttons_max": limits.UTILITY_BUTTONS_MAX,
+            # features by date (issue 13): the emulated clock's era decides
+            "marketing_messages_shutdown": limits.MARKETING_MESSAGES_SHUTDOWN.isoformat(),
+            "sticker_send_since": limits.STICKER_SEND_SINCE.isoformat(),
+            "image_grid_since": limits.IMAGE_GRID_SINCE.isoformat(),
+            "sticker_image_attachment_until": (limits.STICKER_IMAGE_ATTACHMENT_UNTIL.isoformat()),
+            "optin_title_max": limits.OPTIN_TITLE_MAX,
+            "image_grid_images": list(limits.IMAGE_GRID_IMAGES),
+        },
+        # every enum as the API declares it: its errors list the values in this order
+        "enums": {
+            "messaging_type": list(limits.MESSAGING_TYPES),
+            "notification_type": list(limits.NOTIFICATION_TYPES),
+            "sender_action": [value.upper() for value in limits.SENDER_ACTIONS],
+            "message[attachment][type]": [kind.upper() for kind in limits.ATTACHMENT_TYPES],
+            "messenger_profile fields": [f.upper() for f in limits.MESSENGER_PROFILE_FIELDS],
+            "subscribed_fields": list(limits.PAGE_WEBHOOK_FIELDS),
+            "conversations platform": [p.upper() for p in limits.CONVERSATION_PLATFORMS],
+        },
+    }
