@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         "(default 10000; the oldest are dropped)",
     )
     secure = serve.add_argument_group(
-        "HTTPS and the proxy", "for bots whose Graph URL cannot be changed (see README)"
+        "HTTPS and the proxy",
+        "for bots whose Graph URL cannot be changed (see docs/getting-started.md)",
     )
     secure.add_argument(
         "--https-port", help="also serve everything over HTTPS on this port (0 picks one)"

@@ -1409,7 +1409,7 @@ FIELDS_TOO_COMPLEX = ErrorSpec(
     f"(#100) The fields parameter is too complex: at most {limits.FIELDS_ENTRIES_MAX} names, "
     f"{limits.FIELDS_DEPTH_MAX} levels deep and {limits.FIELDS_TEXT_MAX} characters",
     "a bound on `fields` so no request holds the server (Graph's own limits are not published)",
-    "README (Bounds on what one request may carry)",
+    "docs/deviations.md (Bounds on what one request may carry)",
     "I",
 )
 NONEXISTING_FIELD = ErrorSpec(
