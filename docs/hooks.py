@@ -118,7 +118,7 @@ def rule_ledger() -> str:
         "Generated at build time from `emulator.control.routes.rules_view()`, the function behind "
         "`GET /_emulator/rules`. Confidence: **D** documented, **O** observed, **I** inferred.",
         "",
-        f"### Error rules ({len(view['data'])})",
+        f"## Error rules ({len(view['data'])})",
         "",
         "| rule | description | status | code | subcode | type | message | confidence | source |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -133,7 +133,7 @@ def rule_ledger() -> str:
     columns = list(dict.fromkeys(key for row in fields for key in row))
     lines += [
         "",
-        f"### Field rules ({len(fields)})",
+        f"## Field rules ({len(fields)})",
         "",
         "| " + " | ".join(columns) + " |",
         "| " + " | ".join("---" for _ in columns) + " |",
@@ -149,9 +149,9 @@ def rule_ledger() -> str:
             else:
                 cells.append(_cell(value))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "### Limits", "", "| limit | value |", "| --- | --- |"]
+    lines += ["", "## Limits", "", "| limit | value |", "| --- | --- |"]
     lines += [f"| `{name}` | {_code(value)} |" for name, value in view["limits"].items()]
-    lines += ["", "### Enums", "", "| parameter | values, in the API's order |", "| --- | --- |"]
+    lines += ["", "## Enums", "", "| parameter | values, in the API's order |", "| --- | --- |"]
     lines += [
         f"| `{name}` | {', '.join(_code(value) for value in values)} |"
         for name, values in view["enums"].items()
