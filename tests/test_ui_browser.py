@@ -1008,3 +1008,33 @@ def test_the_clock_badge_says_what_the_clock_does_once_moved(page: Page, stack: 
         expect(badge).to_have_text("1 day 3 hours ahead of real time")
     finally:
         assert stack.client.put("/_emulator/scenario", json=original).status_code == 200
+
+
+def test_a_scenario_files_problems_name_the_file_in_a_notice_under_the_header(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack)
+    page.get_by_test_id("scenario-input").set_input_files(
+        files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"version: 1\n"}]
+    )
+    notice = page.get_by_test_id("notice").filter(has_text="broken.yaml")
+    expect(notice).to_have_count(1)
+    problems = notice.get_by_test_id("notice-problems")
+    expect(problems).to_contain_text("broken.yaml")
+    expect(problems).not_to_contain_text("request body")
+    # the notice sits under the header: every control of it stays uncovered
+    header = page.locator(".topbar").bounding_box()
+    box = notice.bounding_box()
+    assert header
+    assert box
+    assert box["y"] >= header["y"] + header["height"], (box, header)
+    # and it can be dismissed: by its button, or Escape on it
+    notice.get_by_role("button", name="Dismiss").click()
+    expect(notice).to_have_count(0)
+    page.get_by_test_id("scenario-input").set_input_files(
+        files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"version: 1\n"}]
+    )
+    expect(notice).to_have_count(1)
+    notice.get_by_role("button", name="Dismiss").focus()
+    page.keyboard.press("Escape")
+    expect(notice).to_have_count(0)

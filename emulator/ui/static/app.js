@@ -124,6 +124,19 @@ function fail(error, what, { action = false } = {}) {
   });
 }
 
+// notices sit just under the header, however tall it wraps: they never cover its controls
+new ResizeObserver(() => {
+  const bottom = Math.ceil(els.topbar.getBoundingClientRect().bottom);
+  document.documentElement.style.setProperty("--header-bottom", `${bottom}px`);
+}).observe(els.topbar);
+
+// Escape dismisses the notice holding the focus (its Dismiss button, say)
+els.notices.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const notice = event.target.closest?.(".notice");
+  if (notice) notice.remove();
+});
+
 function clearConnectionNotices() {
   for (const notice of els.notices.querySelectorAll("[data-connection='true']")) notice.remove();
 }
@@ -988,7 +1001,18 @@ els.scenarioInput.addEventListener("change", async () => {
   if (!file) return;
   const text = await file.text();
   const isJson = /\.json$/i.test(file.name) || file.type.includes("json");
-  const result = await act(`Scenario ${file.name}`, () => api.loadScenario(text, isJson));
+  const result = await act(`Scenario ${file.name}`, async () => {
+    try {
+      return await api.loadScenario(text, isJson);
+    } catch (error) {
+      // the control API names the text it was sent ("request body"): here it is this file
+      const problems = error.details?.problems;
+      if (Array.isArray(problems)) {
+        error.details.problems = problems.map((p) => (typeof p === "string" ? p.replace(/^request body\b/, file.name) : p));
+      }
+      throw error;
+    }
+  });
   els.scenarioInput.value = "";
   if (result) {
     notify(`Scenario \u201c${str(result.name) || file.name}\u201d loaded; the emulator was reset.`);
