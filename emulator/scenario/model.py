@@ -334,7 +334,7 @@ class PageSpec(_Model):
 
 
 class BehaviourSpec(_Model):
-    """Choices between documented behaviours that real traffic contradicts (README: deviations)."""
+    """Choices between documented behaviours that real traffic contradicts (docs/deviations.md)."""
 
     missing_messaging_type: Literal["reject", "response"] = "reject"
     quick_reply_title: Literal["reject", "truncate"] = "reject"
@@ -344,7 +344,7 @@ class BehaviourSpec(_Model):
     react_response: Literal["recipient_id", "recipient_id_and_message_id"] = "recipient_id"
 
 
-# --- fault injection and rate limits (README: Fault injection, Rate limits) --------------
+# --- fault injection and rate limits (docs/faults.md) --------------
 
 FAULT_PRESETS = (
     "temporary_send_failure",  # 1200, HTTP 500, transient
