@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Screenshots of the web UI for the README, made from real traffic.
+"""Screenshots of the web UI for the documentation (docs/web-ui.md), made from real traffic.
 
 Starts `send-api-emulator serve` on the bundled default scenario (on a frozen clock, with the
 example bot, examples/echo_bot.py, as its webhook), plays a few conversations through the UI
