@@ -1038,3 +1038,28 @@ def test_a_scenario_files_problems_name_the_file_in_a_notice_under_the_header(
     notice.get_by_role("button", name="Dismiss").focus()
     page.keyboard.press("Escape")
     expect(notice).to_have_count(0)
+
+
+def test_scrolled_up_a_new_message_shows_a_pill_that_jumps_to_the_latest(
+    page: Page, stack: Stack
+) -> None:
+    for number in range(60):
+        assert send(stack.client, text_to(IN_WINDOW, f"m{number}")).status_code == 200
+    open_ui(page, stack, IN_WINDOW)
+    sent = bubbles(page, "sent")
+    expect(sent).to_have_count(60)
+    pill = page.get_by_test_id("new-messages")
+    expect(pill).to_be_hidden()
+    graph(stack, IN_WINDOW, {"text": "at the bottom"})  # seen where it lands: no pill
+    expect(sent).to_have_count(61)
+    expect(pill).to_be_hidden()
+
+    page.locator("#log-scroll").evaluate("(node) => { node.scrollTop = 0; }")
+    graph(stack, IN_WINDOW, {"text": "while scrolled up"})
+    expect(sent).to_have_count(62)
+    expect(pill).to_be_visible()
+    expect(sent.last).not_to_be_in_viewport()
+    pill.click()
+    expect(sent.last).to_be_in_viewport()
+    expect(pill).to_be_hidden()
+    assert_not_reloaded(page)

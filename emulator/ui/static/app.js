@@ -1197,7 +1197,7 @@ function setLiveMode(mode) {
 // --- start -------------------------------------------------------------------------------------
 
 const conversationLog = createConversationLog(
-  { log: els.log, scroll: els.logScroll, typing: els.typing, empty: els.empty },
+  { log: els.log, scroll: els.logScroll, typing: els.typing, empty: els.empty, newMessages: document.getElementById("new-messages") },
   { act: personActs, resolveAttachment, focusFallback: els.input, now: emulatedNow },
 );
 

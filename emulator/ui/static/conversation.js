@@ -31,7 +31,13 @@ export function createConversationLog(els, ctx) {
 
   els.scroll.addEventListener("scroll", () => {
     pinned = els.scroll.scrollHeight - els.scroll.scrollTop - els.scroll.clientHeight < 80;
+    if (pinned && els.newMessages) els.newMessages.hidden = true;
   }, { passive: true });
+
+  els.newMessages?.addEventListener("click", () => {
+    pin();
+    els.log.focus({ preventScroll: true });
+  });
 
   new ResizeObserver(() => {
     if (pinned) scrollToBottom();
@@ -43,6 +49,7 @@ export function createConversationLog(els, ctx) {
     typingSince = null;
     els.log.replaceChildren();
     els.typing.hidden = true;
+    if (els.newMessages) els.newMessages.hidden = true;
     els.empty.hidden = false;
     els.empty.textContent = text;
   }
@@ -50,6 +57,7 @@ export function createConversationLog(els, ctx) {
   /** After the person acted: show the newest messages. */
   function pin() {
     pinned = true;
+    if (els.newMessages) els.newMessages.hidden = true;
     scrollToBottom();
   }
 
@@ -94,6 +102,10 @@ export function createConversationLog(els, ctx) {
     });
     // reconcile the list with the wanted rows, moving as few nodes as possible
     const keep = new Set(wanted.map((row) => row.node));
+    // a bubble after the last one shown, while scrolled up: the "new messages" pill
+    const lastShown = [...els.log.children].reverse().find((n) => n.dataset?.testid === "bubble");
+    const lastWanted = [...wanted].reverse().find((row) => row.node.dataset?.testid === "bubble");
+    const arrived = !first && !keepPosition && lastWanted && lastWanted.node !== lastShown;
     for (const child of [...els.log.children]) if (!keep.has(child)) child.remove();
     let previous = null;
     for (const row of wanted) {
@@ -108,6 +120,8 @@ export function createConversationLog(els, ctx) {
     typingSince = facts.typing ? (facts.typingAt ?? Number.NaN) : null;
     updateTyping();
     if (first) pinned = true;
+    if (els.newMessages && first) els.newMessages.hidden = true;
+    if (els.newMessages && arrived && !pinned) els.newMessages.hidden = false;
     if (keepPosition && !pinned) els.scroll.scrollTop = els.scroll.scrollHeight - fromBottom;
     else if (pinned) scrollToBottom();
     if (first || keepPosition) requestAnimationFrame(() => els.log.setAttribute("aria-live", "polite"));
