@@ -1063,3 +1063,22 @@ def test_scrolled_up_a_new_message_shows_a_pill_that_jumps_to_the_latest(
     expect(sent.last).to_be_in_viewport()
     expect(pill).to_be_hidden()
     assert_not_reloaded(page)
+
+
+def test_a_person_who_blocked_the_page_is_shown_unreachable(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, BLOCKED)
+    row = person(page, BLOCKED)
+    expect(row.get_by_test_id("blocked-badge")).to_have_text("blocked \u00b7 unreachable")
+    expect(row.get_by_test_id("window-standard")).to_be_hidden()  # no green window time
+    expect(row.get_by_test_id("window-human-agent")).to_be_hidden()
+    info = page.get_by_test_id("conversation-header")
+    expect(info.get_by_test_id("blocked-badge")).to_be_visible()
+    expect(info.get_by_test_id("window-standard")).to_have_count(0)
+    note = page.get_by_test_id("blocked-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("answers will be refused")
+    # another person: their window shows again, and no note
+    person(page, IN_WINDOW).click()
+    expect(note).to_be_hidden()
+    expect(info.get_by_test_id("window-standard")).to_be_visible()
+    expect(person(page, IN_WINDOW).get_by_test_id("window-standard")).to_be_visible()

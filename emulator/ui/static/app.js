@@ -448,10 +448,12 @@ function pageSection(page) {
   };
 }
 
+const BLOCKED_TITLE = "This person blocked the page: the page's messages to them are refused";
+
 function personRow(page, person) {
   const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
   const nameText = h("span", {});
-  const blocked = h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked");
+  const blocked = h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true, title: BLOCKED_TITLE }, "blocked \u00b7 unreachable");
   const owner = h("span", { class: "badge owner", "data-testid": "owner-badge", hidden: true });
   const psidNode = h("span", { class: "psid muted" }, str(person.psid));
   const standard = windowNode(person, "standard");
@@ -477,6 +479,9 @@ function personRow(page, person) {
       setText(nameText, name);
       blocked.hidden = !who.blocked;
       button.dataset.blocked = String(Boolean(who.blocked));
+      // a person who blocked the page cannot be reached: no window to count down
+      standard.hidden = Boolean(who.blocked);
+      humanAgent.hidden = Boolean(who.blocked);
       // the handover protocol: a thread another app owns (or an idle one) says whose it is
       const taken = who.thread_owner !== undefined && !who.thread_owner?.own_app;
       setText(owner, taken ? `with ${ownerName(who.thread_owner)}` : "");
@@ -694,7 +699,7 @@ els.showEarlier.addEventListener("click", async () => {
 const header = {
   you: h("span", { class: "you-are", "data-testid": "you-are" }),
   ids: h("span", { class: "muted" }),
-  blocked: h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true }, "blocked"),
+  blocked: h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true, title: "This person blocked the page: the page's messages to them are refused" }, "blocked \u00b7 unreachable"),
   owner: h("span", { class: "muted", "data-testid": "thread-owner" }),
   standard: h("span", { class: "window", "data-testid": "window-standard" }),
   humanAgent: h("span", { class: "window", "data-testid": "window-human-agent" }),
@@ -707,8 +712,18 @@ function ownerName(owner) {
   return str(owner.name) || str(owner.app_id);
 }
 
+let blockedNoteNode = null;
+function blockedNote() {
+  if (!blockedNoteNode) {
+    blockedNoteNode = h("p", { class: "composer-note", "data-testid": "blocked-note", role: "note", hidden: true });
+    els.composer.before(blockedNoteNode);
+  }
+  return blockedNoteNode;
+}
+
 function renderHeader(page, person) {
   if (!person) {
+    if (blockedNoteNode) blockedNoteNode.hidden = true;
     els.title.textContent = "No conversation selected";
     els.info.replaceChildren();
     return;
@@ -725,11 +740,17 @@ function renderHeader(page, person) {
     setText(header.owner, `Thread owner: ${ownerName(person.thread_owner)}`);
     parts.push(header.owner);
   }
-  if (person.standard_window) {
+  // writing as a person who blocked the page: say what becomes of the page's answers
+  const note = blockedNote();
+  note.hidden = !person.blocked;
+  setText(note, person.blocked ? `${name} blocked ${pageName}: they can write, but its answers will be refused (they are unreachable).` : "");
+  if (person.blocked) {
+    // unreachable: no window counts down
+  } else if (person.standard_window) {
     setWindow(header.standard, person, "standard");
     parts.push(header.standard);
   }
-  if (person.human_agent_window) {
+  if (person.human_agent_window && !person.blocked) {
     setWindow(header.humanAgent, person, "human_agent");
     parts.push(header.humanAgent);
   }
