@@ -150,13 +150,18 @@ def test_people_are_ordered_by_last_activity_then_psid(client: TestClient) -> No
     refused = send(client, text_to(NEVER_WROTE, tag="HUMAN_AGENT"), token="AGENT_TOKEN")
     assert refused.status_code == 400  # a tag with RESPONSE, or no window: activity all the same
     after = people(client)
-    assert [view["psid"] for view in after][:3] == [NEVER_WROTE, NEW_PSID, IN_WINDOW]
-    new = after[1]
+    # the person's own activity orders the list: a refused send to them does not move them
+    assert [view["psid"] for view in after][:3] == [NEW_PSID, IN_WINDOW, BLOCKED]
+    new = after[0]
     assert new["name"] is None
     assert new["last_activity"] == new["last_message"] == "2026-01-05T09:01:00.000Z"
     assert new["standard_window"]["seconds_left"] == 24 * 3600 - 60
-    assert after[0]["last_activity"] == "2026-01-05T09:02:00.000Z"
-    assert after[0]["last_message"] is None  # a refused send is activity, not a window
+    assert new["preview"] == {"from": "person", "text": "hello, I am new"}
+    never = next(view for view in after if view["psid"] == NEVER_WROTE)
+    assert never["last_activity"] == "2026-01-05T09:02:00.000Z"
+    assert never["last_message"] is None  # a refused send is activity, not a window
+    assert never["refused"] == 1
+    assert never["last_inbound"] is None
 
 
 def test_the_timeline_keeps_the_true_order_at_a_frozen_instant(client: TestClient) -> None:

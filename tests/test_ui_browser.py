@@ -1082,3 +1082,102 @@ def test_a_person_who_blocked_the_page_is_shown_unreachable(page: Page, stack: S
     expect(note).to_be_hidden()
     expect(info.get_by_test_id("window-standard")).to_be_visible()
     expect(person(page, IN_WINDOW).get_by_test_id("window-standard")).to_be_visible()
+
+
+def test_the_people_list_keeps_its_order_and_previews_the_last_message(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    items = page.get_by_test_id("person-item")
+    expect(items.first).to_have_attribute("data-psid", IN_WINDOW)
+    order = [items.nth(i).get_attribute("data-psid") for i in range(items.count())]
+    # refused sends (no window) to someone far down the list: the order stays as it was
+    for _ in range(3):
+        refused = send(stack.client, text_to(NEVER_WROTE, "are you there?"))
+        assert refused.status_code == 400, refused.text
+    mark = person(page, NEVER_WROTE).get_by_test_id("refused-mark")
+    expect(mark).to_have_text("\u26a0 3 refused")
+    assert [items.nth(i).get_attribute("data-psid") for i in range(items.count())] == order
+    # an accepted send shows as the last message's preview, on one line
+    graph(stack, IN_WINDOW, {"text": "Your order\nhas shipped"})
+    preview = person(page, IN_WINDOW).get_by_test_id("person-preview")
+    expect(preview).to_have_text("Page: Your order has shipped")
+    # the person writes: they go to the top, their words previewed
+    response = stack.client.post(
+        f"/_emulator/pages/{PAGE}/users/{LONG_AGO}/messages", json={"text": "back again"}
+    )
+    assert response.status_code == 200, response.text
+    expect(items.first).to_have_attribute("data-psid", LONG_AGO)
+    # the bot's echo is the last message now
+    expect(person(page, LONG_AGO).get_by_test_id("person-preview")).to_have_text(
+        "Page: You said: back again"
+    )
+    expect(person(page, LONG_AGO).get_by_test_id("refused-mark")).to_be_hidden()
+    assert_not_reloaded(page)
+
+
+def test_after_a_restart_the_live_status_comes_back_and_a_banner_says_while_away(
+    browser: Browser, tmp_path: Any
+) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    emulator = LiveServer(TEST_SCENARIO, tmp_path / "first.log", "--port", str(port))
+    with httpx.Client(base_url=emulator.url, timeout=10, trust_env=False) as client:
+        own = Stack(emulator.url, client, [])
+        page = new_page(browser, own, DESKTOP)
+        try:
+            open_ui(page, own)
+            banner = page.get_by_test_id("away-banner")
+            expect(banner).to_be_hidden()
+            emulator.stop()
+            expect(banner).to_be_visible()
+            expect(banner).to_contain_text("not answering")
+            expect(page.get_by_test_id("live-status")).not_to_have_text("live")
+            emulator = LiveServer(TEST_SCENARIO, tmp_path / "second.log", "--port", str(port))
+            # within a few seconds, not at the stream's next 30-second retry
+            expect(page.get_by_test_id("live-status")).to_have_text("live", timeout=8_000)
+            expect(banner).to_be_hidden()
+            assert_not_reloaded(page)
+        finally:
+            close(page)
+            emulator.stop()
+
+
+def test_on_a_phone_the_live_status_shows_and_reactions_only_on_the_bubble_tapped(
+    browser: Browser, stack: Stack
+) -> None:
+    stack.reset()
+    page = new_page(browser, stack, PHONE)
+    try:
+        open_ui(page, stack, IN_WINDOW)
+        expect(page.get_by_test_id("live-status")).to_be_visible()
+        expect(page.get_by_test_id("live-status")).to_be_in_viewport()
+        graph(stack, IN_WINDOW, {"text": "first"})
+        graph(stack, IN_WINDOW, {"text": "second"})
+        first = bubbles(page, "sent").filter(has_text="first")
+        second = bubbles(page, "sent").filter(has_text="second")
+        expect(second).to_have_count(1)
+        page.mouse.move(0, 0)
+
+        def shown(item: Locator) -> bool:
+            opacity = item.get_by_test_id("react-button").first.evaluate(
+                "(node) => getComputedStyle(node).opacity"
+            )
+            return bool(float(opacity) > 0.5)
+
+        assert not shown(first)
+        assert not shown(second)
+        first.locator(".bubble").click()
+        page.mouse.move(0, 0)
+        expect(first).to_have_attribute("data-tools", "open")
+        assert shown(first)
+        assert not shown(second)
+        second.locator(".bubble").click()
+        page.mouse.move(0, 0)
+        expect(first).not_to_have_attribute("data-tools", "open")
+        assert shown(second)
+        assert not shown(first)
+    finally:
+        close(page)

@@ -42,15 +42,24 @@ def conversation_routes(world: World, namespace: str) -> list[Route]:
     async def listing(request: Request) -> dict[str, Any]:
         now = world.clock.now()
         latest = last_activity(world)
+        sums = summaries(world)
         pages = []
         for page in world.pages.values():
             people = [
-                person_view(person, now, latest.get((page.id, person.psid)), page)
+                {
+                    **person_view(person, now, latest.get((page.id, person.psid)), page),
+                    **sums.get((page.id, person.psid), NO_SUMMARY),
+                }
                 for person in page.people.values()
             ]
+            for view in people:
+                if view["last_inbound"] is None and view["last_message"] is not None:
+                    view["last_inbound"] = view["last_message"]
             people.sort(key=lambda view: view["psid"])
-            # ISO instants in one format compare as text; never active ("") goes last
-            people.sort(key=lambda view: view["last_activity"] or "", reverse=True)
+            # a stable order while a test runs: the person's own activity (what they wrote, the
+            # scenario's last message), not every send; ISO instants in one format compare as
+            # text; never active ("") goes last
+            people.sort(key=lambda view: view["last_inbound"] or "", reverse=True)
             pages.append({**page_view(page), "people": people})
         return {
             "now": format_instant(now),
@@ -240,6 +249,79 @@ def last_order(world: World) -> int:
 
 def _item(kind: str, at: str, record: dict[str, Any], key: str) -> dict[str, Any]:
     return {"kind": kind, "at": at, "seq": record.get("order", 0), key: record}
+
+
+NO_SUMMARY: dict[str, Any] = {"last_inbound": None, "preview": None, "refused": 0}
+PREVIEW_MAX = 80
+
+
+def summaries(world: World) -> dict[Conversation, dict[str, Any]]:
+    """By conversation: `last_inbound` (the person's newest action but a read), `preview` (the
+    last message either side wrote: `{"from": "person"|"page", "text"}`) and `refused` (how
+    many sends to them were refused)."""
+    found: dict[Conversation, dict[str, Any]] = {}
+
+    def of(key: Conversation) -> dict[str, Any]:
+        return found.setdefault(key, {**NO_SUMMARY, "_order": -1})
+
+    for event in world.inbox:
+        if event.get("kind") == "read":
+            continue
+        summary = of((event["page_id"], event["psid"]))
+        summary["last_inbound"] = event["timestamp"]
+        text = _inbound_text(event)
+        if text is not None and event.get("order", 0) > summary["_order"]:
+            summary["preview"] = {"from": "person", "text": _short(text)}
+            summary["_order"] = event.get("order", 0)
+    for entry in world.outbox:
+        if entry.get("recipient_id") is None:
+            continue
+        message = entry.get("message")
+        if not isinstance(message, dict):
+            continue
+        summary = of((entry["page_id"], entry["recipient_id"]))
+        if entry.get("order", 0) > summary["_order"]:
+            summary["preview"] = {"from": "page", "text": _short(_sent_text(message))}
+            summary["_order"] = entry.get("order", 0)
+    for entry in world.journal:
+        psid = refused_recipient(entry)
+        if psid is not None:
+            of((entry["page_id"], psid))["refused"] += 1
+    for summary in found.values():
+        del summary["_order"]
+    return found
+
+
+def _short(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= PREVIEW_MAX else line[: PREVIEW_MAX - 1] + "\u2026"
+
+
+def _inbound_text(event: dict[str, Any]) -> str | None:
+    kind = event.get("kind")
+    if kind == "message":
+        if event.get("text"):
+            return str(event["text"])
+        return "sent an attachment" if event.get("attachments") else None
+    if kind == "postback":
+        return str(event.get("title") or event.get("payload") or "")
+    if kind == "reaction":
+        return f"reacted {event.get('emoji') or event.get('reaction') or ''}".strip()
+    return None
+
+
+def _sent_text(message: dict[str, Any]) -> str:
+    if message.get("text"):
+        return str(message["text"])
+    attachment = message.get("attachment")
+    if isinstance(attachment, dict):
+        payload = attachment.get("payload")
+        kind = attachment.get("type")
+        if kind == "template" and isinstance(payload, dict):
+            text = payload.get("text")
+            return str(text) if text else f"{payload.get('template_type', 'a')} template"
+        return f"sent {'an' if str(kind)[:1] in 'aeiou' else 'a'} {kind}"
+    return "a message"
 
 
 def last_activity(world: World, only: Conversation | None = None) -> dict[Conversation, str | None]:

@@ -190,6 +190,11 @@ export function connectLive({ handlers, onResync, onMode }) {
   if (document.hidden) pause();
   else open();
   return {
+    /** The emulator answers again (a restart, say): try the stream now, not in 30 s. */
+    reconnect() {
+      if (document.hidden || source !== null) return;
+      open();
+    },
     close() {
       document.removeEventListener("visibilitychange", onVisibility);
       closeSource();

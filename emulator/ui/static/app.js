@@ -141,8 +141,24 @@ function clearConnectionNotices() {
   for (const notice of els.notices.querySelectorAll("[data-connection='true']")) notice.remove();
 }
 
-watchReachability((reachable) => {
-  if (reachable) clearConnectionNotices();
+// while the emulator is away (restarting, stopped) a banner says so; once it answers again
+// the live stream is opened at once
+let reachable = true;
+let live = null; // connectLive's handle
+let wasLive = false;
+
+function updateAwayBanner() {
+  const away = !reachable || (wasLive && state.liveMode === "connecting");
+  const banner = document.getElementById("away-banner");
+  if (banner && banner.hidden === away) banner.hidden = !away;
+}
+
+watchReachability((answered) => {
+  const back = answered && !reachable;
+  reachable = answered;
+  if (answered) clearConnectionNotices();
+  if (back && state.liveMode !== "live") live?.reconnect();
+  updateAwayBanner();
 });
 
 let actionsInFlight = 0;
@@ -456,6 +472,8 @@ function personRow(page, person) {
   const blocked = h("span", { class: "badge blocked", "data-testid": "blocked-badge", hidden: true, title: BLOCKED_TITLE }, "blocked \u00b7 unreachable");
   const owner = h("span", { class: "badge owner", "data-testid": "owner-badge", hidden: true });
   const psidNode = h("span", { class: "psid muted" }, str(person.psid));
+  const preview = h("span", { class: "preview muted", "data-testid": "person-preview" });
+  const refused = h("span", { class: "badge refused", "data-testid": "refused-mark", hidden: true });
   const standard = windowNode(person, "standard");
   const humanAgent = windowNode(person, "human_agent");
   const button = h("button", {
@@ -467,8 +485,9 @@ function personRow(page, person) {
   },
   avatar,
   h("span", { class: "person-text" },
-    h("span", { class: "person-name" }, nameText, blocked, owner),
+    h("span", { class: "person-name" }, nameText, blocked, owner, refused),
     psidNode,
+    preview,
     standard,
     humanAgent));
   return {
@@ -487,6 +506,16 @@ function personRow(page, person) {
       setText(owner, taken ? `with ${ownerName(who.thread_owner)}` : "");
       owner.hidden = !taken;
       psidNode.hidden = !who.name; // the PSID is the name when there is none
+      // one line of the last message, as Messenger's chat list shows it
+      const last = obj(who.preview);
+      const line = last.text === undefined ? "" : `${last.from === "page" ? "Page: " : ""}${str(last.text)}`;
+      setText(preview, line);
+      preview.hidden = !line;
+      preview.title = line;
+      const count = Number(who.refused) || 0;
+      setText(refused, count ? `\u26a0 ${count} refused` : "");
+      refused.title = count ? `${count} send${count === 1 ? "" : "s"} to this person refused` : "";
+      refused.hidden = !count;
       setWindow(standard, who, "standard");
       setWindow(humanAgent, who, "human_agent");
       const selected = state.selected && state.selected.pageId === p.id && state.selected.psid === who.psid;
@@ -880,6 +909,15 @@ els.input.addEventListener("input", () => {
   updateSend();
 });
 
+// a tap on a bubble shows its reaction (and edit) buttons, as a hover does with a mouse: on a
+// touch screen only the bubble tapped shows them
+els.log.addEventListener("click", (event) => {
+  const item = event.target.closest?.("[data-testid='bubble']");
+  if (!item || event.target.closest("button, a")) return;
+  for (const open of els.log.querySelectorAll("[data-tools='open']")) if (open !== item) delete open.dataset.tools;
+  item.dataset.tools = "open";
+});
+
 // arrow keys move between the active quick-reply chips (one group, as a toolbar)
 els.log.addEventListener("keydown", (event) => {
   if (!["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
@@ -1212,7 +1250,12 @@ function setLiveMode(mode) {
   const text = { live: "live", polling: "polling every 2 s", connecting: "connecting\u2026", paused: "paused (tab hidden)" }[mode] || mode;
   els.liveStatus.textContent = text;
   els.liveStatus.dataset.mode = mode;
-  if (mode === "live") clearConnectionNotices();
+  if (mode === "live") {
+    clearConnectionNotices();
+    wasLive = true;
+    reachable = true;
+  }
+  updateAwayBanner();
 }
 
 // --- start -------------------------------------------------------------------------------------
@@ -1244,7 +1287,7 @@ function start() {
   clearLog();
   api.clock().then((c) => setClock(c.now, c.frozen), () => {});
   refreshPeople.now();
-  connectLive({ handlers, onResync: resync, onMode: setLiveMode });
+  live = connectLive({ handlers, onResync: resync, onMode: setLiveMode });
   setInterval(tick, 1000);
   WIDE.addEventListener("change", () => setDrawer("inspector", !els.inspector.hidden));
   NARROW.addEventListener("change", () => setDrawer("nav", false));
