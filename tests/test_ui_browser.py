@@ -1181,3 +1181,57 @@ def test_on_a_phone_the_live_status_shows_and_reactions_only_on_the_bubble_tappe
         assert not shown(first)
     finally:
         close(page)
+
+
+def test_the_inspector_searches_and_each_row_has_a_link_of_its_own(
+    page: Page, stack: Stack
+) -> None:
+    open_ui(page, stack, LONG_AGO)
+    toggle = page.get_by_test_id("inspector-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    inspector = page.get_by_test_id("inspector")
+    say_hello(page)
+    assert send(stack.client, text_to(NEVER_WROTE)).status_code == 400
+    rows = inspector.get_by_test_id("request-row")
+    expect(rows).to_have_count(2)
+    search = page.get_by_test_id("inspector-search")
+    search.fill("you said")  # text
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_attribute("data-outcome", "accepted")
+    search.fill(NEVER_WROTE)  # recipient
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_attribute("data-outcome", "rejected")
+    rule = stack.client.get("/_emulator/requests").json()["data"][-1]["rule"]
+    search.fill(rule)  # rule
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_attribute("data-rule", rule)
+    search.fill("")
+    expect(rows).to_have_count(2)
+
+    rejected = rows.and_(page.locator("[data-outcome=rejected]"))
+    rejected.locator("summary").click()
+    link = rejected.get_by_test_id("row-link")
+    href = link.get_attribute("href")
+    assert href
+    assert re.fullmatch(r"#call-\d+", href), href
+    page.get_by_role("tab", name="Webhooks").click()
+    first = inspector.get_by_test_id("webhook-row").first
+    first.locator("summary").click()
+    delivery_href = first.get_by_test_id("row-link").get_attribute("href")
+    assert delivery_href
+    assert re.fullmatch(r"#delivery-\d+", delivery_href), delivery_href
+
+    # the link, opened in a new page, shows that call opened
+    other = new_page(page.context.browser, stack, DESKTOP)  # type: ignore[arg-type]
+    try:
+        other.goto(f"{stack.url}/_emulator/ui{href}")
+        shown = other.locator(f"[data-testid=request-row]{href}")
+        expect(shown).to_have_attribute("open", "")
+        expect(shown).to_be_in_viewport()
+        expect(shown).to_contain_text(rule)
+        other.goto(f"{stack.url}/_emulator/ui{delivery_href}")
+        shown = other.locator(f"[data-testid=webhook-row]{delivery_href}")
+        expect(shown).to_have_attribute("open", "")
+    finally:
+        close(other)

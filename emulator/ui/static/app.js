@@ -561,7 +561,9 @@ function select(pageId, psid, { focus = false, replace = false } = {}) {
   const same = state.selected && state.selected.pageId === pageId && state.selected.psid === psid;
   state.selected = { pageId, psid };
   const hash = `#/${encodeURIComponent(pageId)}/${encodeURIComponent(psid)}`;
-  if (location.hash !== hash) {
+  // an automatic choice keeps a link to an inspector row (#call-12) in the address bar
+  const linkedRow = /^#(call|delivery)-\d+$/.test(location.hash);
+  if (location.hash !== hash && !(replace && linkedRow)) {
     if (replace) history.replaceState(null, "", hash);
     else history.pushState(null, "", hash);
   }
@@ -1282,6 +1284,8 @@ function start() {
   } catch {
     /* storage may be unavailable */
   }
+  // a link to one call or delivery (#call-12, #delivery-3) opens the inspector on it
+  if (/^#(call|delivery)-\d+$/.test(location.hash)) inspectorOpen = true;
   setDrawer("inspector", inspectorOpen);
   setComposerEnabled(false);
   clearLog();

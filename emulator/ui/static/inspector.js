@@ -21,6 +21,7 @@ export function createInspector(root, { api, fail, selection }) {
     handshake: root.querySelector("#webhook-handshake"),
     requestCount: root.querySelector("#request-count"),
     webhookCount: root.querySelector("#webhook-count"),
+    search: root.querySelector("#inspector-search"),
   };
   // id -> record, in ascending id order (the order ids are given in): newest last, no sorting
   const requests = new Map();
@@ -55,8 +56,8 @@ export function createInspector(root, { api, fail, selection }) {
     }
   }
 
-  for (const control of [els.outcome, els.deliveryStatus, els.onlyConversation]) {
-    control.addEventListener("change", () => {
+  for (const control of [els.outcome, els.deliveryStatus, els.onlyConversation, els.search]) {
+    control.addEventListener(control === els.search ? "input" : "change", () => {
       limits.requests = limits.webhooks = PAGE_SIZE;
       render();
     });
@@ -80,6 +81,7 @@ export function createInspector(root, { api, fail, selection }) {
         for (const [kind, record] of buffered) (kind === "request" ? putRequest : putWebhook)(record);
         dirty = true;
         render();
+        revealFromHash();
       } catch (error) {
         fail(error, "Inspector");
       } finally {
@@ -178,6 +180,51 @@ export function createInspector(root, { api, fail, selection }) {
 
   // --- rendering ------------------------------------------------------------------------------
 
+  // --- search (as Mailpit's): the words typed, anywhere in a record (text, recipient, rule...) --
+  const searchText = new WeakMap(); // record -> its text, lower case
+
+  function matches(record) {
+    const words = els.search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) return true;
+    let text = searchText.get(record);
+    if (text === undefined) {
+      text = JSON.stringify(record).toLowerCase();
+      searchText.set(record, text);
+    }
+    return words.every((word) => text.includes(word));
+  }
+
+  // --- links of their own: #call-<id>, #delivery-<id> ------------------------------------------
+  function rowLink(kind, id) {
+    return h("p", { class: "row-link" },
+      h("a", { href: `#${kind}-${id}`, "data-testid": "row-link" }, `Link to this ${kind === "call" ? "call" : "delivery"}`));
+  }
+
+  /** Open (and show) the call or delivery the URL's fragment names; false if not here (yet). */
+  function revealFromHash() {
+    const match = /^#(call|delivery)-(\d+)$/.exec(location.hash);
+    if (!match || !loaded) return false;
+    const [, kind, id] = match;
+    const map = kind === "call" ? requests : deliveries;
+    const record = [...map.values()].find((r) => String(r.id) === id);
+    if (!record) return false;
+    selectTab(els.tabs[kind === "call" ? 0 : 1]);
+    // whatever hides it goes: the search, the filters, the page of rows
+    els.search.value = "";
+    els.onlyConversation.checked = false;
+    (kind === "call" ? els.outcome : els.deliveryStatus).value = "";
+    const which = kind === "call" ? "requests" : "webhooks";
+    limits[which] = Math.max(limits[which], [...map.values()].filter((r) => r.id >= record.id).length);
+    render();
+    const row = rows[which].get(record.id);
+    if (!row) return false;
+    row.node.open = true;
+    row.node.scrollIntoView({ block: "nearest" });
+    row.node.querySelector("summary").focus({ preventScroll: true });
+    return true;
+  }
+  window.addEventListener("hashchange", () => revealFromHash());
+
   function inConversation(pageId, psid) {
     if (!els.onlyConversation.checked) return true;
     const selected = selection();
@@ -203,7 +250,7 @@ export function createInspector(root, { api, fail, selection }) {
     dirty = false;
     const outcome = els.outcome.value;
     const calls = newestFirst(requests,
-      (e) => (!outcome || e.outcome === outcome) && inConversation(e.page_id, recipientOf(e)), limits.requests);
+      (e) => (!outcome || e.outcome === outcome) && inConversation(e.page_id, recipientOf(e)) && matches(e), limits.requests);
     reconcile(els.requestList, rows.requests, calls, "requests", requestRow, (e) =>
       [e.status, e.outcome, e.duration_ms].join("|"));
     els.requestCount.textContent = countText(calls.count, requests.size, "call");
@@ -211,7 +258,7 @@ export function createInspector(root, { api, fail, selection }) {
     renderHandshake();
     const status = els.deliveryStatus.value;
     const hooks = newestFirst(deliveries,
-      (r) => (!status || r.status === status) && inConversation(r.page_id, r.psid), limits.webhooks);
+      (r) => (!status || r.status === status) && inConversation(r.page_id, r.psid) && matches(r), limits.webhooks);
     reconcile(els.webhookList, rows.webhooks, hooks, "webhooks", webhookRow, (r) =>
       [r.status, arr(r.attempts).length, r.signature_valid].join("|"));
     els.webhookCount.textContent = countText(hooks.count, deliveries.size, "delivery", "deliveries");
@@ -318,6 +365,7 @@ export function createInspector(root, { api, fail, selection }) {
     return lazyRow({
       class: `row request ${e.outcome}`,
       "data-testid": "request-row",
+      id: `call-${e.id}`,
       dataset: { id: e.id, outcome: e.outcome, status: e.status, rule: e.rule || "" },
     }, [
       when(e.timestamp),
@@ -332,6 +380,7 @@ export function createInspector(root, { api, fail, selection }) {
       e.fault ? h("span", { class: "badge warn" }, "fault") : null,
       ms ? h("span", { class: "duration" }, ms) : null,
     ], () => [
+      rowLink("call", e.id),
       facts([
         ["Page", str(e.page_id)],
         ["Recipient", typeof e.recipient === "object" && e.recipient ? JSON.stringify(e.recipient) : str(e.recipient)],
@@ -372,6 +421,7 @@ export function createInspector(root, { api, fail, selection }) {
     return lazyRow({
       class: `row webhook ${r.status}`,
       "data-testid": "webhook-row",
+      id: `delivery-${r.id}`,
       dataset: { id: r.id, field: r.field, status: r.status, signatureValid: typeof r.signature_valid === "boolean" ? r.signature_valid : null },
     }, [
       when(r.created),
@@ -383,6 +433,7 @@ export function createInspector(root, { api, fail, selection }) {
       signatureNode(r),
       hint ? h("span", { class: "hint", "data-testid": "webhook-signature-hint" }, hint) : null,
     ], () => [
+      rowLink("delivery", r.id),
       facts([
         ["URL", str(r.url)],
         ["Page / PSID", `${str(r.page_id)} / ${str(r.psid)}`],
