@@ -1235,3 +1235,46 @@ def test_the_inspector_searches_and_each_row_has_a_link_of_its_own(
         expect(shown).to_have_attribute("open", "")
     finally:
         close(other)
+
+
+def generic(count: int) -> dict[str, Any]:
+    elements = [
+        {
+            "title": f"Card {number}",
+            "subtitle": "a card of a carousel",
+            "buttons": [{"type": "postback", "title": f"Pick {number}", "payload": f"P{number}"}],
+        }
+        for number in range(count)
+    ]
+    payload = {"template_type": "generic", "elements": elements}
+    return {"attachment": {"type": "template", "payload": payload}}
+
+
+def test_a_carousel_has_arrows_and_a_refused_preview_expands(page: Page, stack: Stack) -> None:
+    open_ui(page, stack, IN_WINDOW)
+    graph(stack, IN_WINDOW, generic(4))
+    sent = bubbles(page, "sent").last
+    track = sent.locator(".carousel")
+    expect(track).to_have_count(1)
+    prev, next_ = sent.get_by_test_id("carousel-prev"), sent.get_by_test_id("carousel-next")
+    expect(prev).to_be_hidden()  # at the first card
+    expect(next_).to_be_visible()
+    next_.click()
+    expect(prev).to_be_visible()
+    assert track.evaluate("(node) => node.scrollLeft") > 0
+    prev.click()
+    expect(prev).to_be_hidden()
+
+    # a refused send (no window) of a long carousel: its preview is cut, and can show all of it
+    refused = send(stack.client, {"recipient": {"id": NEVER_WROTE}, "message": generic(10)})
+    assert refused.status_code == 400, refused.text
+    person(page, NEVER_WROTE).click()
+    box = bubbles(page, "rejected").last
+    preview = box.locator(".attempted")
+    expect(preview).to_have_count(1)
+    assert preview.evaluate("(node) => getComputedStyle(node).maxHeight") != "none"  # cut
+    box.get_by_test_id("expand-preview").click()
+    expect(box.get_by_test_id("expand-preview")).to_have_attribute("aria-expanded", "true")
+    expect(preview).to_have_class(re.compile(r"\bexpanded\b"))
+    assert preview.evaluate("(node) => getComputedStyle(node).maxHeight") == "none"
+    assert preview.evaluate("(node) => node.scrollHeight <= node.clientHeight + 1")

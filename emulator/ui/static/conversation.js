@@ -426,11 +426,29 @@ function rejectedRow(item, { resolveAttachment }) {
           fact("JSON path", str(request.json_path), "error-path"),
           fact("fbtrace_id", str(error.fbtrace_id), "error-trace")),
         attempted,
+        attempted ? expandButton(attempted) : null,
         h("details", { class: "raw" },
           h("summary", {}, "Request and response"),
           h("pre", { class: "json", tabindex: "0" }, h("code", {}, prettyJson({ params, response: request.response }))))))),
   meta([clockTime(item.at), str(params.messaging_type), params.tag ? `tag ${str(params.tag)}` : ""]));
   return { node };
+}
+
+/** "Show all" under a refused send's preview (cut at a height): the whole of it, or less. */
+function expandButton(preview) {
+  const button = h("button", {
+    type: "button",
+    class: "expand-preview",
+    "data-testid": "expand-preview",
+    "aria-expanded": "false",
+  }, "Show all");
+  button.addEventListener("click", () => {
+    const open = !preview.classList.contains("expanded");
+    preview.classList.toggle("expanded", open);
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Show less" : "Show all";
+  });
+  return button;
 }
 
 function tryJson(text) {

@@ -315,13 +315,30 @@ function renderTemplate(template, payload, ctx) {
 
 function carousel(cards) {
   if (cards.length <= 1) return cards[0] || h("div", { class: "bubble card" }, "(no elements)");
-  return h("div", {
+  const track = h("div", {
     class: "carousel",
     role: "group",
     "aria-roledescription": "carousel",
     "aria-label": `${cards.length} cards, scroll sideways`,
     tabindex: "0",
   }, cards);
+  // previous / next arrows, as Messenger's web client shows beside a carousel
+  const step = (direction) => {
+    const card = track.querySelector(".card");
+    const width = card ? card.getBoundingClientRect().width + 8 : track.clientWidth;
+    track.scrollBy({ left: direction * width, behavior: "smooth" });
+  };
+  const prev = h("button", { type: "button", class: "carousel-arrow prev", "data-testid": "carousel-prev", "aria-label": "Previous card", on: { click: () => step(-1) } }, "\u2039");
+  const next = h("button", { type: "button", class: "carousel-arrow next", "data-testid": "carousel-next", "aria-label": "Next card", on: { click: () => step(1) } }, "\u203a");
+  const update = () => {
+    prev.disabled = track.scrollLeft <= 2;
+    next.disabled = track.scrollLeft + track.clientWidth >= track.scrollWidth - 2;
+  };
+  track.addEventListener("scroll", update, { passive: true });
+  track.addEventListener("scrollend", update, { passive: true });
+  new ResizeObserver(update).observe(track);
+  prev.disabled = true;
+  return h("div", { class: "carousel-wrap" }, prev, track, next);
 }
 
 function cardImage(url, ratio) {
