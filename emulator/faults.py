@@ -224,7 +224,7 @@ def _strike(fault: Fault, journal: dict[str, Any]) -> None:
         journal["delay"] = fault.delay
     if fault.html_status is not None:
         if journal.get("batch"):
-            # a batch entry answers in JSON: the nearest Graph error (README: deviations)
+            # a batch entry answers in JSON: the nearest Graph error (docs/deviations.md)
             raise catalog.SERVICE_UNAVAILABLE()
         raise RawReply(fault.html_status, HTML_BODY, HTML_TYPE, HTML_KEY)
     if fault.error is not None:

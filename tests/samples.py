@@ -174,7 +174,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         }
     ),
     "product": template({"template_type": "product", "elements": [{"id": "5000000000000001"}]}),
-    # the airline templates: no source dates their retirement (README, Known deviations)
+    # the airline templates: no source dates their retirement (docs/deviations.md)
     "airline_boardingpass": template(
         {
             "template_type": "airline_boardingpass",

@@ -229,7 +229,7 @@ READ = "(#100) For field 'messages': The parameter user_id is required"
 ROUTES = [
     bad("method-get", {"params": TOKEN}, READ, method="GET", error_type="OAuthException"),
     # a method HTTP parsers know but Graph does not serve (httptools refuses unknown ones
-    # itself, with a plain 400, before the emulator sees them: README, deviations)
+    # itself, with a plain 400, before the emulator sees them: docs/deviations.md)
     *(verb(method) for method in ("DELETE", "PUT", "PATCH", "OPTIONS", "PROPFIND")),
     route("extra-segment", SEND + "/extra", UNKNOWN_PATH + "/messages/extra"),
     route("malformed-version", "/v2.80/me/messages", UNKNOWN_PATH + "/me/messages"),

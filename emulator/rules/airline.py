@@ -1,7 +1,7 @@
 """The airline templates (`airline_boardingpass`, `airline_checkin`, `airline_itinerary`,
 `airline_update`) as field specs. Absent from Meta's template list of June 2026, but no source
 dates a retirement (shared/reference/send-api.md §15.5): accepted in every era, with the
-fields of Meta's airline template references (a listed deviation in the README).
+fields of Meta's airline template references (a listed deviation in docs/deviations.md).
 
 Sources: https://developers.facebook.com/docs/messenger-platform/reference/templates/
 airline-boarding-pass (and …/airline-checkin, …/airline-itinerary, …/airline-flight-update);

@@ -394,7 +394,7 @@ NOTIFICATION_DEFAULT_TIMEZONE = "UTC"  # inferred: the page's timezone is not mo
 # --- utility messages (issue 13; Meta's "Send a utility message", Mar 13, 2026) ---------------
 # `messaging_type: UTILITY` with `message.template {name, language: {code}, components}`; the
 # page's templates are the scenario's (pages[].utility_templates). Sent inside or outside the
-# 24-hour window: the successor of the retired tags (README: Utility messages).
+# 24-hour window: the successor of the retired tags (docs/graph.md, Utility messages).
 MESSAGING_TYPE_UTILITY = "UTILITY"
 PERMISSION_UTILITY_MESSAGING = "pages_utility_messaging"
 UTILITY_CATEGORIES = ("UTILITY",)

@@ -402,7 +402,7 @@ TEMPLATES: dict[str, Field] = {
     "notification_messages": NOTIFICATION_MESSAGES,
     "one_time_notif_req": ONE_TIME_NOTIF_REQ,
     "image_grid": IMAGE_GRID,
-    # no source dates their retirement (README, Known deviations)
+    # no source dates their retirement (docs/deviations.md)
     **AIRLINE_TEMPLATES,
 }
 # Instagram documents generic, button and product templates, with postback and web_url buttons.

@@ -4,7 +4,7 @@ Pipeline steps raise these by name (`raise catalog.NO_MATCHING_USER(path="recipi
 The catalog doubles as the rule ledger: `ALL` lists every entry with the rule it enforces.
 Messages are byte-exact copies of what the real API sends where the reference has them
 (confidence O or D); entries marked I are inferred from Graph's patterns and listed as
-deviations in the README.
+deviations in docs/deviations.md.
 """
 
 from __future__ import annotations
@@ -1649,7 +1649,7 @@ AMBIGUOUS_NAMESPACE_TOKEN = ErrorSpec(
     "namespace's Graph URL, /_emulator/namespaces/<name>/graph, instead",
     "emulator only: a Graph call at the root is served by the namespace owning its token; a "
     "token that several namespaces share routes nowhere",
-    "README (Namespaces)",
+    "docs/namespaces.md",
     "I",
 )
 
