@@ -6,7 +6,7 @@ example bot, examples/echo_bot.py, as its webhook), plays a few conversations th
 and the Graph API in headless Chromium, and saves PNGs:
 
     conversation.png   the person writes, the bot answers with quick replies, a button template
-    templates.png      a generic carousel and a receipt
+    templates.png      a generic carousel (wider than the log: arrows) and a receipt
     rejected.png       refused sends in place, with the rule and the JSON path
     inspector.png      the request inspector: Graph calls, one opened
     webhooks.png       the inspector's webhook deliveries and handshake
@@ -116,6 +116,8 @@ PICTURES = {
     "runner.png": picture("Runner 3000", 210),
     "trail.png": picture("Trail Pro", 120),
     "city.png": picture("City Walk", 20),
+    "court.png": picture("Court Ace", 300),
+    "sprint.png": picture("Sprint X", 340),
     "whiteshirt.png": picture("White tee", 200),
     "grayshirt.png": picture("Gray tee", 260),
 }
@@ -215,6 +217,8 @@ CAROUSEL = template(
             card("Runner 3000", "Light and fast · $89", "runner.png", "RUNNER"),
             card("Trail Pro", "Grip for every path · $119", "trail.png", "TRAIL"),
             card("City Walk", "All-day comfort · $69", "city.png", "CITY"),
+            card("Court Ace", "Made for the court · $99", "court.png", "COURT"),
+            card("Sprint X", "Race-day spikes · $139", "sprint.png", "SPRINT"),
         ],
     }
 )
@@ -282,7 +286,8 @@ def run(browser: Browser, base: str, http: httpx.Client, out: Path) -> None:
     expect(page.locator("[data-testid=bubble][data-template=button]")).to_have_count(1)
     advance("1m")
     page.get_by_test_id("postback-button").filter(has_text="Talk to us").click()
-    expect(page.get_by_text("You tapped Talk to us. Thanks!")).to_be_visible()
+    log = page.get_by_test_id("message-log")
+    expect(log.get_by_text("You tapped Talk to us. Thanks!")).to_be_visible()
     advance("3m")
     write(page, "And socks for trail running?")
     expect(page.locator("[data-testid=quick-reply][data-active=true]")).to_have_count(2)
@@ -299,7 +304,7 @@ def run(browser: Browser, base: str, http: httpx.Client, out: Path) -> None:
     assert graph_send(http, EDSGER, RECEIPT) == 200
     open_ui(page, base, EDSGER)
     expect(page.locator("[data-testid=bubble][data-template=receipt]")).to_have_count(1)
-    page.set_viewport_size({"width": DESKTOP["width"], "height": 1150})  # the receipt is tall
+    page.set_viewport_size({"width": DESKTOP["width"], "height": 1250})  # the receipt is tall
     settle(page)
     page.locator("[data-testid=bubble][data-template=generic]").evaluate(
         "(el) => el.scrollIntoView({block: 'start'})"
