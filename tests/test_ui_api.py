@@ -164,6 +164,38 @@ def test_people_are_ordered_by_last_activity_then_psid(client: TestClient) -> No
     assert never["last_inbound"] is None
 
 
+@pytest.mark.parametrize(
+    ("steps", "preview", "moves_list"),
+    [
+        ([("person", "first"), ("page", "an answer")], {"from": "page", "text": "an answer"}, 1),
+        ([("page", "an answer"), ("person", "later")], {"from": "person", "text": "later"}, 1),
+        ([("person", "a"), ("person", "b"), ("page", "c"), ("page", "d")], "d", 1),
+        ([("page", "x " * 60)], {"from": "page", "text": ("x " * 40).strip()[:79] + "…"}, 0),
+        ([("person", "one\n\n  line")], {"from": "person", "text": "one line"}, 1),
+        ([("read", "")], None, 0),
+    ],
+)
+def test_the_preview_is_the_newest_message_either_side_wrote(
+    client: TestClient, steps: list[tuple[str, str]], preview: Any, moves_list: int
+) -> None:
+    before = person(client, IN_WINDOW)
+    for who, text in steps:
+        client.post("/_emulator/clock", json={"advance": "1m"})
+        if who == "page":
+            answer = send(client, {**text_to(IN_WINDOW), "message": {"text": text}})
+            assert answer.status_code == 200
+        elif who == "read":
+            act(client, IN_WINDOW, {"read": True})
+        else:
+            act(client, IN_WINDOW, {"text": text})
+    view = person(client, IN_WINDOW)
+    if isinstance(preview, str):
+        preview = {"from": "page", "text": preview}
+    assert view["preview"] == preview
+    # only the person's own messages (not a read, not a send) move them in the list
+    assert (view["last_inbound"] != before["last_inbound"]) == bool(moves_list)
+
+
 def test_the_timeline_keeps_the_true_order_at_a_frozen_instant(client: TestClient) -> None:
     wrote = act(client, IN_WINDOW, {"text": "do you have red shoes?"})
     message = {"text": "we do", "metadata": "m-1"}

@@ -264,22 +264,28 @@ def summaries(world: World) -> dict[Conversation, dict[str, Any]]:
     def of(key: Conversation) -> dict[str, Any]:
         return found.setdefault(key, {**NO_SUMMARY, "_order": -1})
 
-    for event in world.inbox:
+    # newest first, so each conversation's preview is worded once, not once per record
+    for event in reversed(world.inbox):
         if event.get("kind") == "read":
             continue
         summary = of((event["page_id"], event["psid"]))
-        summary["last_inbound"] = event["timestamp"]
-        text = _inbound_text(event)
-        if text is not None and event.get("order", 0) > summary["_order"]:
-            summary["preview"] = {"from": "person", "text": _short(text)}
-            summary["_order"] = event.get("order", 0)
-    for entry in world.outbox:
-        if entry.get("recipient_id") is None:
+        if summary["last_inbound"] is None:
+            summary["last_inbound"] = event["timestamp"]
+        if summary["_order"] < 0:
+            text = _inbound_text(event)
+            if text is not None:
+                summary["preview"] = {"from": "person", "text": _short(text)}
+                summary["_order"] = event.get("order", 0)
+    worded: set[Conversation] = set()
+    for entry in reversed(world.outbox):
+        key = (entry["page_id"], entry.get("recipient_id"))
+        if key[1] is None or key in worded:
             continue
         message = entry.get("message")
         if not isinstance(message, dict):
             continue
-        summary = of((entry["page_id"], entry["recipient_id"]))
+        worded.add(key)
+        summary = of(key)
         if entry.get("order", 0) > summary["_order"]:
             summary["preview"] = {"from": "page", "text": _short(_sent_text(message))}
             summary["_order"] = entry.get("order", 0)
