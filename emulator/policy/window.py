@@ -95,7 +95,7 @@ def check_send(
 
     if request.utility is not None:  # pages_utility_messaging, the page's template, its fit
         check_utility(request.utility, page.spec.utility_templates, grant)
-        windowed = False  # utility messages go inside or outside the window (docs/graph.md, Utility messages)
+        windowed = False  # inside or outside the window (docs/graph.md, Utility messages)
     if request.persona_id is not None and request.persona_id not in page.personas:
         raise catalog.PERSONA_UNKNOWN(path="persona_id")  # (sender actions too)
     for attachment_id in request.attachment_ids:
