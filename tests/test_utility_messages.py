@@ -392,6 +392,10 @@ def test_instagram_does_not_take_utility(client: TestClient) -> None:
         ({"name": "a", "body": "{{1}} and {{name}}"}, "mixes positional and named"),
         ({"name": "a", "body": "x", "buttons": [{"type": "POSTBACK", "text": "t"}]}, "payload"),
         ({"name": "a", "body": "x", "buttons": [{"type": "URL", "text": "t"}]}, "url"),
+        (
+            {"name": "a", "body": "x", "buttons": [{"type": "URL", "text": "t", "url": "no url"}]},
+            "not a valid http(s) URL: 'no url'",
+        ),
         ({"name": "a", "body": "x", "category": "MARKETING"}, "category"),
         ({"name": "a"}, "body"),
     ],

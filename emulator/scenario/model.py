@@ -412,7 +412,9 @@ class UtilityButtonSpec(_Model):
         max_length=limits.POSTBACK_PAYLOAD_MAX,
         description="A POSTBACK button's payload, at most 1000 characters; a URL button has none.",
     )
-    url: str | None = Field(None, description="A URL button's address; a POSTBACK button has none.")
+    url: str | None = Field(
+        None, description="A URL button's http(s) address; a POSTBACK button has none."
+    )
 
     @model_validator(mode="after")
     def _target(self) -> UtilityButtonSpec:
@@ -420,6 +422,8 @@ class UtilityButtonSpec(_Model):
             raise ValueError("a POSTBACK button has a payload (and no url)")
         if self.type == "URL" and (self.url is None or self.payload is not None):
             raise ValueError("a URL button has a url (and no payload)")
+        if self.url is not None and not is_url(self.url):  # a {{1}} in it is allowed
+            raise ValueError(f"not a valid http(s) URL: {self.url!r}")
         return self
 
     @property
