@@ -95,7 +95,18 @@ def scenario_schema() -> str:
         if "properties" in definition:
             lines += _table(definition)
         else:
-            lines += [f"{_type(definition)}"]
+            # "a name or an object" (a fault's error): the choices, then the object's keys
+            options = definition.get("anyOf", [])
+            objects = [option for option in options if "properties" in option]
+            others = [option for option in options if "properties" not in option]
+            if objects:
+                lines += [" or ".join([*(_type(other) for other in others), "an object:"]), ""]
+                for option in objects:
+                    if option.get("description"):
+                        lines += [_cell(option["description"]), ""]
+                    lines += _table(option)
+            else:
+                lines += [f"{_type(definition)}"]
     lines += [
         "",
         "### The JSON Schema",
