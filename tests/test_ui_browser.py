@@ -1028,6 +1028,20 @@ def test_a_scenario_files_problems_name_the_file_in_a_notice_under_the_header(
     assert header
     assert box
     assert box["y"] >= header["y"] + header["height"], (box, header)
+    # however tall the header wraps: narrower, it is taller than a fixed 6.5rem offset allowed
+    page.set_viewport_size({"width": 900, "height": 800})
+    header = page.locator(".topbar").bounding_box()
+    assert header
+    assert header["height"] > 7 * 16, header
+    page.wait_for_function(
+        """() => {
+            const notice = document.querySelector("[data-testid=notice]");
+            const header = document.querySelector(".topbar");
+            return notice.getBoundingClientRect().top >= header.getBoundingClientRect().bottom;
+        }""",
+        timeout=TIMEOUT,
+    )
+    page.set_viewport_size(DESKTOP)
     # and it can be dismissed: by its button, or Escape on it
     notice.get_by_role("button", name="Dismiss").click()
     expect(notice).to_have_count(0)
@@ -1250,7 +1264,7 @@ def generic(count: int) -> dict[str, Any]:
     return {"attachment": {"type": "template", "payload": payload}}
 
 
-def test_a_carousel_has_arrows_and_a_refused_preview_expands(page: Page, stack: Stack) -> None:
+def test_a_generic_carousel_has_previous_and_next_arrows(page: Page, stack: Stack) -> None:
     open_ui(page, stack, IN_WINDOW)
     graph(stack, IN_WINDOW, generic(4))
     sent = bubbles(page, "sent").last
@@ -1265,16 +1279,36 @@ def test_a_carousel_has_arrows_and_a_refused_preview_expands(page: Page, stack: 
     prev.click()
     expect(prev).to_be_hidden()
 
-    # a refused send (no window) of a long carousel: its preview is cut, and can show all of it
-    refused = send(stack.client, {"recipient": {"id": NEVER_WROTE}, "message": generic(10)})
+
+CLIPPED = "(node) => node.clientHeight < node.scrollHeight"  # cut at its height: the rest is below
+
+
+def test_a_refused_preview_cut_at_its_height_expands_to_show_all_of_it(
+    page: Page, stack: Stack
+) -> None:
+    # a receipt of six items is far taller than a refused send's preview
+    message = sample("receipt")
+    items = message["attachment"]["payload"]["elements"]
+    items.extend({**items[index % 2], "title": f"Item {index}"} for index in range(2, 6))
+    refused = send(stack.client, {"recipient": {"id": NEVER_WROTE}, "message": message})
     assert refused.status_code == 400, refused.text
-    person(page, NEVER_WROTE).click()
+    open_ui(page, stack, NEVER_WROTE)
     box = bubbles(page, "rejected").last
     preview = box.locator(".attempted")
-    expect(preview).to_have_count(1)
-    assert preview.evaluate("(node) => getComputedStyle(node).maxHeight") != "none"  # cut
-    box.get_by_test_id("expand-preview").click()
-    expect(box.get_by_test_id("expand-preview")).to_have_attribute("aria-expanded", "true")
-    expect(preview).to_have_class(re.compile(r"\bexpanded\b"))
-    assert preview.evaluate("(node) => getComputedStyle(node).maxHeight") == "none"
-    assert preview.evaluate("(node) => node.scrollHeight <= node.clientHeight + 1")
+    expect(preview.get_by_test_id("receipt")).to_be_visible()
+    expand = box.get_by_test_id("expand-preview")
+    expect(expand).to_have_text("Show all")
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    # cut: the preview scrolls to the rest, the receipt is whole inside it (not squeezed and cut)
+    assert preview.evaluate(CLIPPED), preview.evaluate("(n) => [n.clientHeight, n.scrollHeight]")
+    assert not preview.get_by_test_id("receipt").evaluate(CLIPPED)
+
+    expand.click()
+    expect(expand).to_have_attribute("aria-expanded", "true")
+    expect(expand).to_have_text("Show less")
+    assert not preview.evaluate(CLIPPED)  # all of it shown
+
+    expand.click()  # and back
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    assert preview.evaluate(CLIPPED)
+    assert_not_reloaded(page)
