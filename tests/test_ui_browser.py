@@ -1311,4 +1311,15 @@ def test_a_refused_preview_cut_at_its_height_expands_to_show_all_of_it(
     expand.click()  # and back
     expect(expand).to_have_attribute("aria-expanded", "false")
     assert preview.evaluate(CLIPPED)
+
+    # a short refused send is shown whole: nothing to expand
+    short = send(stack.client, {"recipient": {"id": NEVER_WROTE}, "message": {"text": "hi"}})
+    assert short.status_code == 400, short.text
+    expect(bubbles(page, "rejected")).to_have_count(2)
+    whole = bubbles(page, "rejected").last
+    expect(whole.locator(".attempted")).to_be_visible()
+    assert not whole.locator(".attempted").evaluate(CLIPPED)
+    expect(whole.get_by_test_id("expand-preview")).to_be_hidden()
+    # the receipt's stays (`box`, a lazy locator for the last refused send, now means the new one)
+    expect(bubbles(page, "rejected").first.get_by_test_id("expand-preview")).to_be_visible()
     assert_not_reloaded(page)

@@ -448,6 +448,14 @@ function expandButton(preview) {
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "Show less" : "Show all";
   });
+  // offered only when something is cut: measured again as pictures load and the log resizes
+  button.hidden = true;
+  const measure = () => {
+    if (!preview.classList.contains("expanded")) button.hidden = preview.scrollHeight <= preview.clientHeight + 1;
+  };
+  const observer = new ResizeObserver(measure);
+  observer.observe(preview);
+  for (const child of preview.children) observer.observe(child);
   return button;
 }
 
