@@ -277,6 +277,18 @@ def run(browser: Browser, base: str, http: httpx.Client, out: Path) -> None:
             time.sleep(0.05)
         http.post("/_emulator/clock", json={"advance": duration}).raise_for_status()
 
+    def answered(psid: str, text: str) -> None:
+        """Wait for the bot's answer (it answers after acknowledging the webhook)."""
+        deadline = time.monotonic() + 15
+        params = {"recipient_id": psid}
+        while not any(
+            (sent.get("message") or {}).get("text") == text
+            for sent in http.get("/_emulator/messages", params=params).json()["data"]
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the bot did not answer {text!r}")
+            time.sleep(0.05)
+
     # --- a conversation with the bot, played in the UI ----------------------------------------
     page = new_page(browser, base, DESKTOP, inspector=False)
     open_ui(page, base, ADA)
@@ -295,10 +307,12 @@ def run(browser: Browser, base: str, http: httpx.Client, out: Path) -> None:
 
     # --- templates: a carousel and a receipt ---------------------------------------------------
     http.post(f"/_emulator/pages/{PAGE}/users/{EDSGER}/messages", json={"text": "Show me shoes"})
+    answered(EDSGER, "You said: Show me shoes")
     advance("1m")
     assert graph_send(http, EDSGER, CAROUSEL) == 200
     advance("5m")
     http.post(f"/_emulator/pages/{PAGE}/users/{EDSGER}/messages", json={"postback": "BUY_RUNNER"})
+    answered(EDSGER, "You tapped Buy. Thanks!")
     advance("1m")
     assert graph_send(http, EDSGER, {"text": "Thanks for your order!"}) == 200
     assert graph_send(http, EDSGER, RECEIPT) == 200
