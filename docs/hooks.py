@@ -12,6 +12,7 @@ Nothing generated is committed, so the pages cannot drift from the code.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -34,6 +35,11 @@ def _cell(value: Any) -> str:
         return ""
     text = value if isinstance(value, str) else json.dumps(value)
     return text.replace("\n", " ").replace("|", "\\|")
+
+
+def _linked(text: str) -> str:
+    """The model's descriptions name pages by path (docs/faults.md): here, links to them."""
+    return re.sub(r"\bdocs/([a-z-]+)\.md\b", r"[\1](\1.md)", text)
 
 
 def _code(value: Any) -> str:
@@ -70,7 +76,7 @@ def _table(definition: dict[str, Any]) -> list[str]:
         default = _code(prop["default"]) if "default" in prop else ""
         lines.append(
             f"| `{key}` | {_type(prop)} | {'yes' if key in required else ''} | {default} "
-            f"| {_cell(prop.get('description'))} |"
+            f"| {_linked(_cell(prop.get('description')))} |"
         )
     return lines
 
@@ -91,7 +97,7 @@ def scenario_schema() -> str:
     for name, definition in sorted(schema.get("$defs", {}).items()):
         lines += ["", f"### {name}", ""]
         if definition.get("description"):
-            lines += [_cell(definition["description"]), ""]
+            lines += [_linked(_cell(definition["description"])), ""]
         if "properties" in definition:
             lines += _table(definition)
         else:
@@ -103,7 +109,7 @@ def scenario_schema() -> str:
                 lines += [" or ".join([*(_type(other) for other in others), "an object:"]), ""]
                 for option in objects:
                     if option.get("description"):
-                        lines += [_cell(option["description"]), ""]
+                        lines += [_linked(_cell(option["description"])), ""]
                     lines += _table(option)
             else:
                 lines += [f"{_type(definition)}"]
