@@ -136,9 +136,12 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def new_page(browser: Browser, stack: Stack, viewport: dict[str, int]) -> Page:
-    """A page in a fresh context (no saved inspector state) that can only reach the emulator."""
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+def new_page(browser: Browser, stack: Stack, viewport: dict[str, int], touch: bool = False) -> Page:
+    """A page in a fresh context (no saved inspector state) that can only reach the emulator;
+    `touch`: a phone's touch screen (no hover, coarse pointer, taps)."""
+    context = browser.new_context(
+        viewport=viewport, device_scale_factor=1, has_touch=touch, is_mobile=touch
+    )
     origin = stack.url.rstrip("/") + "/"
 
     def only_the_emulator(route: Route) -> None:
@@ -1163,9 +1166,10 @@ def test_on_a_phone_the_live_status_shows_and_reactions_only_on_the_bubble_tappe
     browser: Browser, stack: Stack
 ) -> None:
     stack.reset()
-    page = new_page(browser, stack, PHONE)
+    page = new_page(browser, stack, PHONE, touch=True)
     try:
         open_ui(page, stack, IN_WINDOW)
+        assert page.evaluate("matchMedia('(hover: none)').matches")  # a touch screen indeed
         expect(page.get_by_test_id("live-status")).to_be_visible()
         expect(page.get_by_test_id("live-status")).to_be_in_viewport()
         graph(stack, IN_WINDOW, {"text": "first"})
@@ -1183,13 +1187,11 @@ def test_on_a_phone_the_live_status_shows_and_reactions_only_on_the_bubble_tappe
 
         assert not shown(first)
         assert not shown(second)
-        first.locator(".bubble").click()
-        page.mouse.move(0, 0)
+        first.locator(".bubble").tap()
         expect(first).to_have_attribute("data-tools", "open")
         assert shown(first)
         assert not shown(second)
-        second.locator(".bubble").click()
-        page.mouse.move(0, 0)
+        second.locator(".bubble").tap()
         expect(first).not_to_have_attribute("data-tools", "open")
         assert shown(second)
         assert not shown(first)
